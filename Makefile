@@ -1,0 +1,135 @@
+# Wardline build. `make` builds the daemon and the CLI, `make test` installs
+# what is missing and runs every test, `make bench` runs the benchmarks.
+
+CC ?= cc
+PKGS := libsodium lmdb jansson inih libwebsockets libuv
+DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
+	libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libinih-dev \
+	libwebsockets-dev libwebsockets-evlib-uv libuv1-dev \
+	libavahi-core-dev libavahi-client-dev libcmocka-dev iproute2
+
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	-fstack-clash-protection
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) -Iinclude \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS_HARD := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+MAINS := node/wardline-node.c node/wardline.c
+LIB_SRC := $(filter-out $(MAINS) node/cli_%.c,$(wildcard node/*.c))
+CLI_SRC := $(wildcard node/cli_*.c)
+LIB_OBJ := $(LIB_SRC:node/%.c=build/obj/%.o)
+CLI_OBJ := $(CLI_SRC:node/%.c=build/obj/%.o)
+ASAN_OBJ := $(LIB_SRC:node/%.c=build/asan/obj/%.o)
+HEADERS := $(wildcard include/wardline/*.h)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(BENCH_SRC:.c=)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 15
+
+.PHONY: all deps test unit unit-asan crash fuzz fuzz-short bench bench-build \
+	clean
+
+all: node/wardline-node node/wardline
+
+# Install the Debian packages the build and the tests need. Quiet and quick
+# when everything is present.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+			grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null; \
+	fi
+
+build/obj/%.o: node/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/asan/obj/%.o: node/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+
+build/libwardline.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/asan/libwardline.a: $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+node/wardline-node: build/obj/wardline-node.o build/libwardline.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $^ $(LIBS)
+
+node/wardline: build/obj/wardline.o $(CLI_OBJ) build/libwardline.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $^ $(LIBS)
+
+build/unit/%: tests/unit/%.c build/libwardline.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $< build/libwardline.a \
+		$(LIBS) -lcmocka
+
+build/asan/unit/%: tests/unit/%.c build/asan/libwardline.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS_HARD) -o $@ $< \
+		build/asan/libwardline.a $(LIBS) -lcmocka
+
+tests/bench/%: tests/bench/%.c build/libwardline.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $< build/libwardline.a $(LIBS)
+
+# libFuzzer targets link the library sources directly, built by clang with
+# the fuzzer instrumentation.
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude \
+		$(shell pkg-config --cflags $(PKGS)) \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh unit $(UNIT_BIN)
+
+unit-asan: $(ASAN_UNIT_BIN)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/run-unit.sh unit-asan $(ASAN_UNIT_BIN)
+
+crash: all
+	@tests/crash/crash-append.sh
+
+fuzz-short: $(FUZZ_BIN)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@tests/fuzz/run.sh 300 $(FUZZ_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory crash
+	@$(MAKE) --no-print-directory fuzz-short
+
+bench-build: deps
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
+
+bench: bench-build
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build node/wardline-node node/wardline $(BENCH_BIN)
