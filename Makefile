@@ -21,8 +21,8 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
 MAINS := node/wardline-node.c node/wardline.c
-LIB_SRC := $(filter-out $(MAINS) node/cli_%.c,$(wildcard node/*.c))
-CLI_SRC := $(wildcard node/cli_*.c)
+LIB_SRC := $(filter-out $(MAINS) node/cli.c node/cli_%.c,$(wildcard node/*.c))
+CLI_SRC := node/cli.c $(wildcard node/cli_*.c)
 LIB_OBJ := $(LIB_SRC:node/%.c=build/obj/%.o)
 CLI_OBJ := $(CLI_SRC:node/%.c=build/obj/%.o)
 ASAN_OBJ := $(LIB_SRC:node/%.c=build/asan/obj/%.o)

@@ -35,6 +35,8 @@ static const struct error_text error_table[WL_ERROR_COUNT] = {
 	[-WL_ESEQ] = {"seq", "invalid seq"},
 	[-WL_EBUSY] = {"busy", "resource busy"},
 	[-WL_ERANGE] = {"range", "value out of range"},
+	[-WL_EPERM] = {"permissions", "file permissions too open"},
+	[-WL_EUSAGE] = {"usage", "invalid command line"},
 };
 
 static const struct error_text *error_lookup(int err)

@@ -36,7 +36,9 @@ enum wl_error {
 	WL_ESEQ = -23,       /* seq is zero or would overflow */
 	WL_EBUSY = -24,      /* resource in use by another process */
 	WL_ERANGE = -25,     /* number outside its allowed range */
-	WL_ERROR_MIN = -26   /* one below the lowest code; for table sizes */
+	WL_EPERM = -26,      /* key file readable by others, or wrong owner */
+	WL_EUSAGE = -27,     /* command line not understood */
+	WL_ERROR_MIN = -28   /* one below the lowest code; for table sizes */
 };
 
 #define WL_ERROR_COUNT (-WL_ERROR_MIN)

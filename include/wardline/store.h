@@ -91,11 +91,13 @@ void wl_store_close(struct wl_store *s);
 int wl_store_insert(struct wl_store *s, const struct wl_event *evs, size_t n,
 		    int *results, size_t *drained);
 
-/* Builds the next local event for wl_store_append: SEQ and PREV are the
- * position after the current head (PREV_HLC its timestamp, or 0). Writes the
- * encoded event to OUT (OUTSIZE bytes available) and its length to *OUTLEN.
- * Returns 0 or a negative code, which aborts the whole append. */
-typedef int (*wl_store_build_fn)(void *arg, uint64_t seq,
+/* Builds event INDEX (0 to N - 1) of a wl_store_append: SEQ and PREV are
+ * the position after the current head (PREV_HLC its timestamp, or 0).
+ * Writes the encoded event to OUT (OUTSIZE bytes available) and its length
+ * to *OUTLEN. Returns 0 or a negative code, which aborts the whole append.
+ * When the transaction has to be retried (the map grew), BUILD is called
+ * again from INDEX 0, possibly with another SEQ. */
+typedef int (*wl_store_build_fn)(void *arg, size_t index, uint64_t seq,
 				 const unsigned char prev[WL_EVENT_ID_SIZE],
 				 uint64_t prev_hlc, unsigned char *out,
 				 size_t outsize, size_t *outlen);
