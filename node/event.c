@@ -288,7 +288,8 @@ int wl_event_encode(struct wl_event_header *h, const unsigned char *body,
 	crypto_sign_detached(out + node_sig_at, NULL, out, node_sig_at,
 			     node_sk);
 
-	/* memmove: BODY may already be in place at OUT + signed_len. */
+	/* BODY may already sit at OUT + signed_len, so the copy allows
+	 * overlap. */
 	if (body_len > 0)
 		memmove(out + signed_len, body, body_len);
 	*outlen = signed_len + body_len;
@@ -403,8 +404,8 @@ int wl_event_verify_run(const struct wl_event *evs, size_t n, size_t *bad)
 	if (evs == NULL)
 		return WL_EINVAL;
 
-	/* Each id is recomputed rather than taken from the struct: the links
-	 * authenticate the earlier events only if the ids are true hashes. */
+	/* Each id is recomputed rather than taken from the struct, because the
+	 * links authenticate earlier events only if the ids are true hashes. */
 	for (size_t i = 0; i < n; i++) {
 		event_id(&evs[i], id);
 		if (sodium_memcmp(id, evs[i].id, WL_EVENT_ID_SIZE) != 0 ||

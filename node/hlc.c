@@ -30,8 +30,8 @@ int wl_hlc_now(struct wl_hlc *hlc, uint64_t *out)
 	uint64_t wall_ms = hlc->wall(hlc->wall_arg);
 	uint64_t ts;
 
-	/* Packed as one integer, last + 1 carries a full counter into the
-	 * millisecond part; only the very last timestamp has no successor. */
+	/* In the packed integer, last + 1 carries a full counter into the
+	 * millisecond part. Only the very last timestamp has no successor. */
 	if (wall_ms > WL_HLC_MS_MAX || hlc->last == UINT64_MAX)
 		return WL_ERANGE;
 
@@ -66,7 +66,7 @@ int wl_hlc_merge(struct wl_hlc *hlc, uint64_t remote)
 	return 0;
 }
 
-char *wl_hlc_format(uint64_t ts, char *buf, unsigned long size)
+char *wl_hlc_format(uint64_t ts, char *buf, size_t size)
 {
 	uint64_t ms = wl_hlc_ms(ts);
 	time_t secs = (time_t)(ms / 1000);

@@ -14,7 +14,8 @@
  * origin carries that id as its prev hash. Signatures cover the body hash and
  * not the body, so a body can be pruned while the chain stays verifiable.
  *
- * This module is pure: no I/O, no logging, no global state.
+ * This module is pure: no I/O, no logging, no global state. The program
+ * must have called sodium_init() first.
  */
 #ifndef WARDLINE_EVENT_H
 #define WARDLINE_EVENT_H
@@ -33,8 +34,8 @@
 #define WL_EVENT_SPACE_SIZE 16
 #define WL_EVENT_HASH_SIZE 32
 
-/* Offset and length of the bytes of the header used as associated data when
- * a body is encrypted: every field before the body hash. The body hash cannot
+/* Length of the header prefix used as associated data when a body is
+ * encrypted: every field before the body hash. The body hash cannot
  * be part of them because it is computed over the ciphertext. */
 #define WL_EVENT_AD_SIZE 140
 
@@ -165,8 +166,10 @@ int wl_event_verify_run(const struct wl_event *evs, size_t n, size_t *bad)
 
 /* Seal PLAIN (LEN bytes) for the header H under the 32-byte space KEY with
  * XChaCha20-Poly1305 and a random nonce, using the first WL_EVENT_AD_SIZE
- * bytes of the packed header as associated data. H's body_len must already
- * be LEN + WL_EVENT_SEAL_OVERHEAD (the caller sets it); body_hash is ignored.
+ * bytes of the packed header as associated data. Those bytes must be final:
+ * the caller sets body_len to LEN + WL_EVENT_SEAL_OVERHEAD, and the flags
+ * (WL_EVENT_F_AUTHOR, WL_EVENT_F_ENCRYPTED) and author exactly as
+ * wl_event_encode will set them; body_hash is ignored.
  * Writes LEN + WL_EVENT_SEAL_OVERHEAD bytes to OUT. Returns 0 or WL_EINVAL
  * (body_len mismatch or LEN too large). */
 int wl_event_seal_body(const struct wl_event_header *h,

@@ -10,6 +10,7 @@
 #ifndef WARDLINE_HLC_H
 #define WARDLINE_HLC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define WL_HLC_COUNTER_BITS 16
@@ -68,6 +69,6 @@ int wl_hlc_merge(struct wl_hlc *hlc, uint64_t remote);
 
 /* Format TS as "2026-12-04T20:31:07.123Z+5" (counter after the plus sign)
  * into BUF of at least 40 bytes. Returns BUF. */
-char *wl_hlc_format(uint64_t ts, char *buf, unsigned long size);
+char *wl_hlc_format(uint64_t ts, char *buf, size_t size);
 
 #endif

@@ -64,9 +64,10 @@ static void seed_header(struct wl_event_header *h, const struct seed_keys *k,
 	h->epoch = 1;
 }
 
-/* Write a node-only event with a cleartext body, an author-signed event
- * with a body sealed under space_key, an event with an empty body and the
- * signed header alone of a second, chained event. */
+/* Write four chained events into DIR: a node-only event with a cleartext
+ * body, an author-signed event with a body sealed under space_key, an event
+ * with an empty body, and the signed header alone of an author-signed event,
+ * as a store keeps it after pruning the body. */
 static void seed_corpus(const char *dir)
 {
 	static const unsigned char text[] = "{\"kind\":\"test\",\"n\":1}";
@@ -122,8 +123,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Verify EV every way the module offers and open its body; the results
- * are counted only so that no call can be optimised away. */
+/* Run every verification of EV and open its body under space_key. Returns
+ * the number of calls that succeeded, so that none can be optimized away. */
 static int exercise_decoded(const struct wl_event *ev)
 {
 	unsigned char *plain;

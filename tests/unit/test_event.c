@@ -59,8 +59,8 @@ static void make_header(struct wl_event_header *h, uint64_t seq,
 	h->epoch = 3;
 }
 
-/* Encode a first event with BODY_TEXT, signed by the author when
- * WITH_AUTHOR, into BUF; returns its length. */
+/* Encode a first event with BODY_TEXT into BUF and return its length. The
+ * author signs it when WITH_AUTHOR is set. */
 static size_t encode_first(int with_author, unsigned char *buf)
 {
 	struct wl_event_header h;
@@ -74,9 +74,9 @@ static size_t encode_first(int with_author, unsigned char *buf)
 	return len;
 }
 
-/* Pack H and decode the result with a body matching its hash; returns the
- * code of wl_event_decode. The signatures are zero, which decoding does not
- * check. */
+/* Pack H, append a body that matches its hash, decode the result and return
+ * the code of wl_event_decode. The signatures are zero bytes, because
+ * decoding does not check them. */
 static int decode_header(struct wl_event_header *h)
 {
 	static const unsigned char body[] = "x";
@@ -789,6 +789,24 @@ static void event_run_seq_gap(void **state)
 	assert_int_equal(bad, 7);
 }
 
+static void event_run_seq_skip(void **state)
+{
+	static unsigned char bufs[RUN_LEN][BUF_SIZE];
+	struct wl_event evs[RUN_LEN];
+	struct wl_event_header h;
+	size_t len = 0;
+	size_t bad = 0;
+
+	(void)state;
+	make_run(bufs, evs);
+	make_header(&h, 9, evs[6].id);
+	assert_int_equal(wl_event_encode(&h, NULL, 0, NULL, k.node_sk, bufs[7],
+					 BUF_SIZE, &len, &evs[7]),
+			 0);
+	assert_int_equal(wl_event_verify_run(evs, 8, &bad), WL_ECHAIN);
+	assert_int_equal(bad, 7);
+}
+
 static void event_run_other_origin(void **state)
 {
 	static unsigned char bufs[RUN_LEN][BUF_SIZE];
@@ -824,9 +842,9 @@ static void event_run_bad_last_sig(void **state)
 	assert_int_equal(bad, RUN_LEN - 1);
 }
 
-/* Fill H for an encrypted, author-signed first event whose sealed body has
- * PLAIN_LEN bytes of plaintext, with every field encode will set already
- * set, because the sealing binds them. */
+/* Fill H for an encrypted, author-signed first event with PLAIN_LEN bytes
+ * of plaintext. The fields that wl_event_encode sets are set here already,
+ * because sealing binds them. */
 static void make_sealed_header(struct wl_event_header *h, size_t plain_len)
 {
 	make_header(h, 1, NULL);
@@ -1038,6 +1056,73 @@ static void event_open_short(void **state)
 	}
 }
 
+/* The test vector in docs/protocol.md. */
+static void event_test_vector(void **state)
+{
+	static const unsigned char node_sig[WL_EVENT_SIG_SIZE] = {
+		0x36, 0x7c, 0x95, 0xf4, 0x9c, 0x66, 0x5b, 0xca, 0x03, 0x53,
+		0x0c, 0xfd, 0x2e, 0x6f, 0xa3, 0x1d, 0x11, 0x46, 0x21, 0x09,
+		0x73, 0x1a, 0xad, 0x30, 0x4a, 0x2e, 0x4d, 0x21, 0x22, 0x92,
+		0xa2, 0xee, 0x1f, 0xb8, 0x75, 0xb8, 0xc2, 0x88, 0x3f, 0x68,
+		0x11, 0xd3, 0x4b, 0xb2, 0x50, 0xca, 0xd3, 0xee, 0x70, 0x49,
+		0x3d, 0xef, 0xc7, 0xd5, 0xba, 0x3e, 0xd3, 0x60, 0x82, 0x9e,
+		0x81, 0xb0, 0xd3, 0x0a,
+	};
+	static const unsigned char id[WL_EVENT_ID_SIZE] = {
+		0xa9, 0x19, 0x86, 0x6f, 0xfd, 0x50, 0xe0, 0xdd, 0x01, 0x06,
+		0x7c, 0x19, 0x15, 0x97, 0x65, 0x4f, 0x49, 0xc7, 0xf8, 0x7e,
+		0x06, 0x51, 0x5b, 0x9c, 0xf4, 0xa5, 0xd3, 0xc9, 0x96, 0xb4,
+		0x25, 0x8a,
+	};
+	static const unsigned char header[WL_EVENT_HEADER_SIZE] = {
+		0x01, 0x0b, 0x00, 0x00, 0x8a, 0x88, 0xe3, 0xdd, 0x74, 0x09,
+		0xf1, 0x95, 0xfd, 0x52, 0xdb, 0x2d, 0x3c, 0xba, 0x5d, 0x72,
+		0xca, 0x67, 0x09, 0xbf, 0x1d, 0x94, 0x12, 0x1b, 0xf3, 0x74,
+		0x88, 0x01, 0xb4, 0x0f, 0x6f, 0x5c, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xa2, 0x42, 0xc0,
+		0xe3, 0x73, 0x00, 0x05, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+		0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+		0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
+		0x32, 0x4d, 0xcf, 0x02, 0x7d, 0xd4, 0xa3, 0x0a, 0x93, 0x2c,
+		0x44, 0x1f, 0x36, 0x5a, 0x25, 0xe8, 0x6b, 0x17, 0x3d, 0xef,
+		0xa4, 0xb8, 0xe5, 0x89, 0x48, 0x25, 0x34, 0x71, 0xb8, 0x1b,
+		0x72, 0xcf,
+	};
+	unsigned char seed[crypto_sign_SEEDBYTES];
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char buf[BUF_SIZE];
+	struct wl_event_header h;
+	struct wl_event ev;
+	size_t len = 0;
+
+	(void)state;
+	memset(seed, 0x01, sizeof(seed));
+	memset(&h, 0, sizeof(h));
+	crypto_sign_seed_keypair(h.origin, sk, seed);
+	h.version = 1;
+	h.kind = WL_KIND_TEST;
+	h.seq = 1;
+	h.hlc = UINT64_C(0x01a242c0e3730005);
+	memset(h.space, 0x22, sizeof(h.space));
+	h.epoch = 7;
+	assert_int_equal(wl_event_encode(&h, (const unsigned char *)"hello", 5,
+					 NULL, sk, buf, sizeof(buf), &len, &ev),
+			 0);
+
+	assert_int_equal(len, 241);
+	assert_memory_equal(buf, header, sizeof(header));
+	assert_memory_equal(buf + 172, node_sig, sizeof(node_sig));
+	assert_memory_equal(buf + 236, "hello", 5);
+	assert_memory_equal(ev.id, id, sizeof(id));
+	sodium_memzero(sk, sizeof(sk));
+}
+
 static void event_kind_name(void **state)
 {
 	(void)state;
@@ -1087,6 +1172,7 @@ int main(void)
 		cmocka_unit_test(event_run_tampered_middle),
 		cmocka_unit_test(event_run_stale_id),
 		cmocka_unit_test(event_run_seq_gap),
+		cmocka_unit_test(event_run_seq_skip),
 		cmocka_unit_test(event_run_other_origin),
 		cmocka_unit_test(event_run_bad_last_sig),
 		cmocka_unit_test(event_seal_roundtrip),
@@ -1098,6 +1184,7 @@ int main(void)
 		cmocka_unit_test(event_open_ignores_body_hash),
 		cmocka_unit_test(event_open_tampered_body),
 		cmocka_unit_test(event_open_short),
+		cmocka_unit_test(event_test_vector),
 		cmocka_unit_test(event_kind_name),
 	};
 
