@@ -14,12 +14,12 @@
 #include "wardline/error.h"
 #include "wardline/log.h"
 
-#define STORE_FORMAT 1
+#define STORE_FORMAT	 1
 #define DEFAULT_MAP_SIZE ((size_t)64 << 20)
-#define SEQ_SIZE 8
-#define FEED_KEY_SIZE (WL_EVENT_KEY_SIZE + SEQ_SIZE)
-#define FORK_KEY_SIZE (FEED_KEY_SIZE + WL_EVENT_ID_SIZE)
-#define HEAD_VALUE_SIZE (SEQ_SIZE + WL_EVENT_ID_SIZE + SEQ_SIZE)
+#define SEQ_SIZE	 8
+#define FEED_KEY_SIZE	 (WL_EVENT_KEY_SIZE + SEQ_SIZE)
+#define FORK_KEY_SIZE	 (FEED_KEY_SIZE + WL_EVENT_ID_SIZE)
+#define HEAD_VALUE_SIZE	 (SEQ_SIZE + WL_EVENT_ID_SIZE + SEQ_SIZE)
 
 /* Each retry of a write transaction that filled the map doubles the map, so
  * this bound is reached only if LMDB keeps failing for another reason. */
@@ -41,7 +41,7 @@ enum table {
 };
 
 static const char *const table_names[T_COUNT] = {
-	"events", "bodies", "ids", "feeds", "heads", "pending", "forks", "meta",
+    "events", "bodies", "ids", "feeds", "heads", "pending", "forks", "meta",
 };
 
 struct wl_store {
@@ -49,18 +49,18 @@ struct wl_store {
 	MDB_dbi dbi[T_COUNT];
 	char *dir;
 	char *path;
-	uint64_t next_local;      /* local seq of the next stored event */
+	uint64_t next_local; /* next local seq as of this handle's last write */
 	unsigned char *build_buf; /* WL_EVENT_ENCODED_MAX bytes, for appends */
-	unsigned open_iters;      /* the map must not be remapped under these */
+	unsigned open_iters;	  /* the map must not be remapped under these */
 };
 
 /* One transaction, and the LMDB call that failed in it, if any. */
 struct tx {
 	struct wl_store *s;
 	MDB_txn *txn;
-	uint64_t next_local; /* write transactions: local seq of the next event */
-	size_t drained;      /* events appended from "pending" */
-	int mdb_rc;          /* LMDB code of the failed call, 0 if none */
+	uint64_t next_local; /* in a write: local seq of the next event */
+	size_t drained;	     /* events appended from "pending" */
+	int mdb_rc;	     /* LMDB code of the failed call, 0 if none */
 	const char *op;
 	const char *table;
 };
@@ -141,7 +141,8 @@ static int log_mdb_error(const char *op, const char *table, int rc)
 static int log_corrupt(const char *table, uint64_t local_seq)
 {
 	wl_error("store",
-		 "stored record is malformed table=%s local_seq=%" PRIu64,
+		 "stored record is malformed, check the store with wardline "
+		 "verify table=%s local_seq=%" PRIu64,
 		 table, local_seq);
 	return WL_ESTORE;
 }
@@ -208,8 +209,7 @@ static int disk_has_room(const struct wl_store *s, size_t size)
 /* Double the map (more if USED needs it). REQUIRED is set after
  * MDB_MAP_FULL. Growth ahead of need gives up quietly when it cannot happen,
  * and the write goes on in the room that is left. */
-static int map_grow(struct wl_store *s, size_t size, size_t used,
-		    int required)
+static int map_grow(struct wl_store *s, size_t size, size_t used, int required)
 {
 	size_t target = size * 2;
 	int rc;
@@ -367,8 +367,8 @@ static int tx_cursor_open(struct tx *t, enum table table, MDB_cursor **cur)
 }
 
 /* Returns 0, WL_ENOTFOUND at either end, or WL_ESTORE. */
-static int tx_cursor_get(struct tx *t, MDB_cursor *cur, MDB_val *k,
-			 MDB_val *v, MDB_cursor_op op, enum table table)
+static int tx_cursor_get(struct tx *t, MDB_cursor *cur, MDB_val *k, MDB_val *v,
+			 MDB_cursor_op op, enum table table)
 {
 	int rc = mdb_cursor_get(cur, k, v, op);
 
@@ -478,7 +478,7 @@ static int tx_head(struct tx *t, const unsigned char *origin,
 
 /* Returns 1 if ORIGIN has fork evidence, 0 if not, or a negative code. The
  * keys of "forks" start with the origin, so the first key at or after the
- * bare origin tells. */
+ * bare origin starts with it exactly when the origin has evidence. */
 static int tx_forked(struct tx *t, const unsigned char *origin)
 {
 	MDB_cursor *cur;
@@ -691,9 +691,9 @@ static int drain_pending(struct tx *t, struct wl_store_head *head)
 	return rc;
 }
 
-/* A pending event already holds the (origin, seq) of EV, whose key is KEY:
- * the same event is a duplicate, and another one is a fork. Returns 0 with
- * *RESULT set, 1 if the stored record is malformed and is to be replaced,
+/* "pending" already contains an event at the (origin, seq) of EV, whose key
+ * is KEY: the same event is a duplicate, and another one is a fork. Returns 0
+ * with *RESULT set, 1 if the stored record is malformed and is to be replaced,
  * or a negative code. */
 static int pending_conflict(struct tx *t, const struct wl_event *ev,
 			    const MDB_val *v, const unsigned char *key,
@@ -788,8 +788,8 @@ static int insert_one(struct tx *t, const struct wl_event *ev, int *result)
 	if (memcmp(ev->h.prev, head.id, WL_EVENT_ID_SIZE) != 0)
 		return record_fork(t, ev, head.seq, result);
 
-	rc = append_event(t, ev, ev->body, ev->body != NULL ? ev->h.body_len : 0,
-			  &head);
+	rc = append_event(t, ev, ev->body,
+			  ev->body != NULL ? ev->h.body_len : 0, &head);
 	if (rc != 0)
 		return rc;
 	*result = WL_STORED_APPENDED;
@@ -892,7 +892,7 @@ static int append_next(struct tx *t, struct append_job *job, size_t index)
 		return rc;
 
 	/* A builder that ignored its position would fork this node's own
-	 * feed; refuse the event before it reaches the fork checks. */
+	 * feed, so the event is rejected before it reaches the fork checks. */
 	if (memcmp(ev.h.origin, job->origin, WL_EVENT_KEY_SIZE) != 0)
 		return WL_EINVAL;
 	if (ev.h.seq != head.seq + 1 ||
@@ -962,8 +962,8 @@ static int init_tables(struct tx *t, void *arg)
 	}
 
 	rc = tx_get(t, T_META, key, sizeof(key) - 1, &v);
-	if (rc == 0 && (v.mv_size != sizeof(value) ||
-			get_be32(v.mv_data) != STORE_FORMAT))
+	if (rc == 0 &&
+	    (v.mv_size != sizeof(value) || get_be32(v.mv_data) != STORE_FORMAT))
 		return WL_EVERSION;
 	if (rc == WL_ENOTFOUND) {
 		put_be32(value, STORE_FORMAT);
@@ -978,8 +978,9 @@ static int init_tables(struct tx *t, void *arg)
 
 static int open_error(const char *dir, int rc)
 {
-	wl_error("store", "cannot open the LMDB environment dir=%s error=\"%s\"",
-		 dir, mdb_strerror(rc));
+	wl_error("store",
+		 "failed to open the LMDB environment dir=%s error=\"%s\"", dir,
+		 mdb_strerror(rc));
 	if (rc == MDB_VERSION_MISMATCH)
 		return WL_EVERSION;
 	if (rc == ENOMEM)
@@ -1020,7 +1021,8 @@ static int env_open(struct wl_store *s, size_t map_size, unsigned flags)
 	if (rc != 0)
 		return log_mdb_error("reader_check", NULL, rc);
 	if (dead > 0)
-		wl_info("store", "reader slots of dead processes cleared count=%d",
+		wl_info("store",
+			"reader slots of dead processes cleared count=%d",
 			dead);
 
 	rc = mdb_env_info(s->env, &info);
@@ -1271,7 +1273,11 @@ int wl_store_heads(struct wl_store *s, struct wl_store_head **out, size_t *n)
 		goto out;
 	}
 	heads = calloc(st.ms_entries > 0 ? st.ms_entries : 1, sizeof(*heads));
-	rc = heads != NULL ? tx_cursor_open(&t, T_HEADS, &cur) : WL_ENOMEM;
+	if (heads == NULL) {
+		rc = WL_ENOMEM;
+		goto out;
+	}
+	rc = tx_cursor_open(&t, T_HEADS, &cur);
 
 	while (rc == 0 && count < st.ms_entries) {
 		rc = tx_cursor_get(&t, cur, &k, &v, MDB_NEXT, T_HEADS);

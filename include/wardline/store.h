@@ -17,7 +17,12 @@
  * it does not check signatures, which the caller does before inserting.
  *
  * The map grows before it fills, so callers see WL_ENOSPC only when the
- * disk itself has no room. One handle is used by one thread at a time.
+ * disk itself has no room. While an iterator of a handle is open the map
+ * cannot grow (growing remaps it under the iterator's pointers): a write
+ * that needs more room, or a call after another process grew the map,
+ * returns WL_EBUSY. Free every iterator before wl_store_close. One handle is
+ * used by one thread at a time. Fork evidence keeps both conflicting signed
+ * headers, so one fork counts twice in wl_store_stats.
  */
 #ifndef WARDLINE_STORE_H
 #define WARDLINE_STORE_H
