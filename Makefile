@@ -2,7 +2,7 @@
 # what is missing and runs every test, `make bench` runs the benchmarks.
 
 CC ?= cc
-PKGS := libsodium lmdb jansson inih libwebsockets libuv
+PKGS := libsodium lmdb jansson inih libwebsockets libuv avahi-core avahi-client
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libinih-dev \
 	libwebsockets-dev libwebsockets-evlib-uv libuv1-dev \
@@ -89,6 +89,15 @@ build/asan/unit/%: tests/unit/%.c build/asan/libwardline.a $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS_HARD) -o $@ $< \
 		build/asan/libwardline.a $(LIBS) -lcmocka
+
+build/net/%: tests/net/%.c build/libwardline.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $< build/libwardline.a $(LIBS)
+
+build/asan/net/%: tests/net/%.c build/asan/libwardline.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(LDFLAGS_HARD) -o $@ $< \
+		build/asan/libwardline.a $(LIBS)
 
 tests/bench/%: tests/bench/%.c build/libwardline.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $< build/libwardline.a $(LIBS)

@@ -21,6 +21,7 @@ struct inspect_args {
 	const char *data_dir;
 	const char *origin_hex;
 	long limit;
+	int ids_only;
 };
 
 static int inspect_parse(int argc, char **argv, int want_filters,
@@ -30,6 +31,7 @@ static int inspect_parse(int argc, char **argv, int want_filters,
 		{"data-dir", required_argument, NULL, 'd'},
 		{"origin", required_argument, NULL, 'o'},
 		{"limit", required_argument, NULL, 'l'},
+		{"ids", no_argument, NULL, 'i'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	char *end;
@@ -41,6 +43,8 @@ static int inspect_parse(int argc, char **argv, int want_filters,
 			a->data_dir = optarg;
 		else if (c == 'o' && want_filters)
 			a->origin_hex = optarg;
+		else if (c == 'i' && want_filters)
+			a->ids_only = 1;
 		else if (c == 'l' && want_filters) {
 			a->limit = strtol(optarg, &end, 10);
 			if (*end != '\0' || a->limit < 1)
@@ -102,7 +106,8 @@ static void print_line(const struct wl_store_entry *e)
 
 int wl_cmd_log(struct wl_cli *cli, int argc, char **argv)
 {
-	const char *usage = "[--data-dir DIR] [--origin NODE_ID] [--limit N]";
+	const char *usage = "[--data-dir DIR] [--origin NODE_ID] [--limit N] "
+			    "[--ids]";
 	struct inspect_args a;
 	struct wl_store *store = NULL;
 	struct wl_store_iter *it = NULL;
@@ -132,11 +137,16 @@ int wl_cmd_log(struct wl_cli *cli, int argc, char **argv)
 			rc = next;
 			break;
 		}
-		if (next < 0)
+		if (next < 0) {
 			printf("%8" PRIu64 " (undecodable: %s)\n", e.local_seq,
 			       wl_strerror(next));
-		else
+		} else if (a.ids_only) {
+			char hex[65];
+
+			puts(sodium_bin2hex(hex, sizeof(hex), e.ev.id, 32));
+		} else {
 			print_line(&e);
+		}
 		shown++;
 	}
 	wl_store_iter_free(it);

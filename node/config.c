@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wardline/discovery.h"
 #include "wardline/error.h"
 
 struct parse_state {
@@ -24,6 +25,14 @@ void wl_config_defaults(struct wl_config *c)
 	c->log_level = WL_LOG_INFO;
 	c->max_skew_ms = 60000;
 	c->initial_map_mb = 64;
+	c->peer_port = 7700;
+	c->ping_interval_ms = 2000;
+	c->ping_timeout_ms = 4000;
+	c->handshake_timeout_ms = 5000;
+	c->backoff_min_ms = 250;
+	c->backoff_max_ms = 30000;
+	c->discovery = WL_DISCOVERY_EMBEDDED;
+	c->http_port = 8080;
 }
 
 /* Parse a decimal integer within [MIN, MAX]; no sign, no trailing text. */
@@ -42,8 +51,90 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int apply(struct wl_config *c, const char *section, const char *key,
-		 const char *value)
+/* Split VALUE at whitespace and commas into up to MAX entries of SIZE
+ * bytes each, after checking each with CHECK (may be NULL). */
+static int parse_list(const char *value, char *out, size_t size, size_t max,
+		      size_t *n, int (*check)(const char *item))
+{
+	char copy[1024];
+	char *save = NULL;
+	size_t count = 0;
+
+	if (strlen(value) >= sizeof(copy))
+		return WL_ERANGE;
+	snprintf(copy, sizeof(copy), "%s", value);
+	for (char *item = strtok_r(copy, " \t,", &save); item;
+	     item = strtok_r(NULL, " \t,", &save)) {
+		if (count == max || strlen(item) >= size)
+			return WL_ERANGE;
+		if (check && check(item) != 0)
+			return WL_EINVAL;
+		snprintf(out + count * size, size, "%s", item);
+		count++;
+	}
+	*n = count;
+	return 0;
+}
+
+static int check_peer(const char *item)
+{
+	char addr[64];
+	uint16_t port;
+
+	return wl_discovery_parse(item, addr, &port);
+}
+
+static int apply_peer(struct wl_config *c, const char *key, const char *value)
+{
+	if (strcmp(key, "port") == 0)
+		return parse_u64(value, 1, 65535, &c->peer_port);
+	if (strcmp(key, "listen") == 0) {
+		if (strlen(value) >= sizeof(c->listen))
+			return WL_ERANGE;
+		snprintf(c->listen, sizeof(c->listen), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "static") == 0)
+		return parse_list(value, &c->static_peers[0][0],
+				  sizeof(c->static_peers[0]),
+				  WL_CONFIG_PEERS_MAX, &c->n_static_peers,
+				  check_peer);
+	if (strcmp(key, "ping_interval_ms") == 0)
+		return parse_u64(value, 100, 600000, &c->ping_interval_ms);
+	if (strcmp(key, "ping_timeout_ms") == 0)
+		return parse_u64(value, 100, 600000, &c->ping_timeout_ms);
+	if (strcmp(key, "handshake_timeout_ms") == 0)
+		return parse_u64(value, 100, 600000, &c->handshake_timeout_ms);
+	if (strcmp(key, "backoff_min_ms") == 0)
+		return parse_u64(value, 10, 600000, &c->backoff_min_ms);
+	if (strcmp(key, "backoff_max_ms") == 0)
+		return parse_u64(value, 10, 3600000, &c->backoff_max_ms);
+	return WL_ENOTFOUND;
+}
+
+static int apply_discovery(struct wl_config *c, const char *key,
+			   const char *value)
+{
+	if (strcmp(key, "backend") == 0) {
+		if (strcmp(value, "embedded") == 0)
+			c->discovery = WL_DISCOVERY_EMBEDDED;
+		else if (strcmp(value, "avahi-daemon") == 0)
+			c->discovery = WL_DISCOVERY_AVAHI_DAEMON;
+		else if (strcmp(value, "off") == 0)
+			c->discovery = WL_DISCOVERY_OFF;
+		else
+			return WL_EINVAL;
+		return 0;
+	}
+	if (strcmp(key, "interfaces") == 0)
+		return parse_list(value, &c->interfaces[0][0],
+				  sizeof(c->interfaces[0]),
+				  WL_CONFIG_IFACES_MAX, &c->n_interfaces, NULL);
+	return WL_ENOTFOUND;
+}
+
+int wl_config_set(struct wl_config *c, const char *section, const char *key,
+		  const char *value)
 {
 	if (strcmp(section, "node") == 0 && strcmp(key, "data_dir") == 0) {
 		if (value[0] != '/' || strlen(value) >= sizeof(c->data_dir))
@@ -58,6 +149,12 @@ static int apply(struct wl_config *c, const char *section, const char *key,
 	if (strcmp(section, "store") == 0 &&
 	    strcmp(key, "initial_map_mb") == 0)
 		return parse_u64(value, 1, 1 << 20, &c->initial_map_mb);
+	if (strcmp(section, "peer") == 0)
+		return apply_peer(c, key, value);
+	if (strcmp(section, "discovery") == 0)
+		return apply_discovery(c, key, value);
+	if (strcmp(section, "http") == 0 && strcmp(key, "port") == 0)
+		return parse_u64(value, 0, 65535, &c->http_port);
 	return WL_ENOTFOUND;
 }
 
@@ -68,7 +165,7 @@ static int on_entry(void *user, const char *section, const char *key,
 		    const char *value)
 {
 	struct parse_state *st = user;
-	int rc = apply(st->c, section, key, value);
+	int rc = wl_config_set(st->c, section, key, value);
 
 	if (rc == 0)
 		return 1;

@@ -233,3 +233,75 @@ int wl_cert_load(const char *data_dir, struct wl_node_cert *cert)
 		return rc;
 	return wl_cert_decode(buf, sizeof(buf), cert);
 }
+
+static const char revocation_context[] = "wardline node revocation v1";
+static const unsigned char revocation_magic[4] = {'W', 'L', 'R', '1'};
+
+#define REVOCATION_SIGNED (WL_REVOCATION_SIZE - 64)
+
+static void revocation_message(const struct wl_revocation *r,
+			       unsigned char *msg, size_t *len)
+{
+	unsigned char body[WL_REVOCATION_SIZE];
+
+	wl_revocation_encode(r, body);
+	memcpy(msg, revocation_context, sizeof(revocation_context));
+	memcpy(msg + sizeof(revocation_context), body, REVOCATION_SIGNED);
+	*len = sizeof(revocation_context) + REVOCATION_SIGNED;
+}
+
+void wl_revocation_issue(const unsigned char *site_sk,
+			 const unsigned char node_pk[32], uint64_t now_ms,
+			 struct wl_revocation *out)
+{
+	unsigned char msg[sizeof(revocation_context) + REVOCATION_SIGNED];
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	crypto_sign_ed25519_sk_to_pk(out->site_pk, site_sk);
+	memcpy(out->node_pk, node_pk, 32);
+	out->revoked_ms = now_ms;
+	revocation_message(out, msg, &len);
+	crypto_sign_detached(out->sig, NULL, msg, len, site_sk);
+}
+
+void wl_revocation_encode(const struct wl_revocation *r,
+			  unsigned char out[WL_REVOCATION_SIZE])
+{
+	memcpy(out, revocation_magic, 4);
+	memcpy(out + 4, r->site_pk, 32);
+	memcpy(out + 36, r->node_pk, 32);
+	put_u64(out + 68, r->revoked_ms);
+	memcpy(out + REVOCATION_SIGNED, r->sig, 64);
+}
+
+int wl_revocation_decode(const unsigned char *buf, size_t len,
+			 struct wl_revocation *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (len < WL_REVOCATION_SIZE)
+		return WL_ETRUNC;
+	if (len > WL_REVOCATION_SIZE)
+		return WL_ETRAILING;
+	if (memcmp(buf, revocation_magic, 4) != 0)
+		return WL_EVERSION;
+	memcpy(r->site_pk, buf + 4, 32);
+	memcpy(r->node_pk, buf + 36, 32);
+	r->revoked_ms = get_u64(buf + 68);
+	memcpy(r->sig, buf + REVOCATION_SIGNED, 64);
+	return 0;
+}
+
+int wl_revocation_verify(const struct wl_revocation *r,
+			 const unsigned char site_pk[32])
+{
+	unsigned char msg[sizeof(revocation_context) + REVOCATION_SIGNED];
+	size_t len;
+
+	if (sodium_memcmp(r->site_pk, site_pk, 32) != 0)
+		return WL_ECERT;
+	revocation_message(r, msg, &len);
+	if (crypto_sign_verify_detached(r->sig, msg, len, site_pk) != 0)
+		return WL_EAUTH;
+	return 0;
+}

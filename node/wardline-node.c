@@ -1,164 +1,167 @@
 /* wardline-node: the Wardline daemon. It opens its data directory (making
- * the node key on first start), checks its certificate, prints its node id
- * and runs its event loop until SIGINT or SIGTERM. */
-#include <errno.h>
+ * the node key on first start), links to the other nodes of its site and
+ * replicates their events until SIGINT or SIGTERM; SIGHUP reloads the
+ * static peers from the configuration file. */
 #include <getopt.h>
-#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <uv.h>
 
 #include "wardline/config.h"
 #include "wardline/error.h"
-#include "wardline/identity.h"
-#include "wardline/keyfile.h"
 #include "wardline/log.h"
-#include "wardline/site.h"
-#include "wardline/store.h"
+#include "wardline/runtime.h"
 
-struct node {
+struct daemon {
+	const char *config_path;
 	struct wl_config config;
-	struct wl_identity *id;
-	struct wl_store *store;
-	int enrolled;
+	struct wl_runtime *rt;
 	uv_loop_t loop;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
+	uv_signal_t sighup;
 };
 
-static int parse_args(int argc, char **argv, struct wl_config *c)
+static const char usage_text[] =
+	"usage: wardline-node [OPTIONS]\n"
+	"  --config FILE        INI configuration file\n"
+	"  --data-dir DIR       data directory (default /var/lib/wardline)\n"
+	"  --log-level LEVEL    error, warn, info or debug\n"
+	"  --peer-port PORT     peer port (default 7700)\n"
+	"  --listen ADDR        listen on this address only\n"
+	"  --peer ADDR:PORT     a static peer; repeat for more\n"
+	"  --discovery BACKEND  embedded, avahi-daemon or off\n"
+	"  --interface NAME     use only this interface for mDNS; repeat\n"
+	"  --http-port PORT     status and metrics port on 127.0.0.1; 0 off\n"
+	"Command-line values override the configuration file.\n";
+
+/* Map each long option to its configuration section and key. */
+static const struct {
+	const char *option;
+	const char *section;
+	const char *key;
+} option_keys[] = {
+	{"data-dir", "node", "data_dir"},   {"log-level", "node", "log_level"},
+	{"peer-port", "peer", "port"},      {"listen", "peer", "listen"},
+	{"peer", "peer", "static"},         {"discovery", "discovery", "backend"},
+	{"interface", "discovery", "interfaces"}, {"http-port", "http", "port"},
+};
+
+#define NKEYS (sizeof(option_keys) / sizeof(option_keys[0]))
+
+/* Apply the command-line values over the configuration. Repeated list
+ * options (--peer, --interface) are joined into one list. */
+static int apply_options(struct daemon *d, char *values[NKEYS])
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"data-dir", required_argument, NULL, 'd'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
-	const char *path = NULL;
-	const char *data_dir = NULL;
-	const char *level = NULL;
 	char err[512];
-	int o;
 
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o == 'c')
-			path = optarg;
-		else if (o == 'd')
-			data_dir = optarg;
-		else if (o == 'l')
-			level = optarg;
-		else
-			return -1;
-	}
-	if (optind != argc)
-		return -1;
-
-	wl_config_defaults(c);
-	if (path && wl_config_load(path, c, err, sizeof(err)) != 0) {
+	wl_config_defaults(&d->config);
+	if (d->config_path &&
+	    wl_config_load(d->config_path, &d->config, err, sizeof(err)) != 0) {
 		fprintf(stderr, "wardline-node: %s\n", err);
 		return -1;
 	}
-	if (data_dir)
-		snprintf(c->data_dir, sizeof(c->data_dir), "%s", data_dir);
-	if (level && wl_log_level_parse(level, &c->log_level) != 0) {
-		fprintf(stderr, "wardline-node: invalid --log-level '%s' "
-				"(error, warn, info or debug)\n", level);
-		return -1;
+	for (size_t i = 0; i < NKEYS; i++) {
+		char abs[4096];
+		const char *value = values[i];
+
+		if (value == NULL)
+			continue;
+		if (strcmp(option_keys[i].option, "data-dir") == 0 &&
+		    value[0] != '/') {
+			char cwd[2048];
+
+			if (getcwd(cwd, sizeof(cwd)) == NULL)
+				return -1;
+			snprintf(abs, sizeof(abs), "%s/%s", cwd, value);
+			value = abs;
+		}
+		if (wl_config_set(&d->config, option_keys[i].section,
+				  option_keys[i].key, value) != 0) {
+			fprintf(stderr, "wardline-node: invalid --%s '%s'\n",
+				option_keys[i].option, value);
+			return -1;
+		}
 	}
 	return 0;
 }
 
-static uint64_t now_ms(void)
+static int parse_args(struct daemon *d, int argc, char **argv)
 {
-	struct timespec ts;
+	static struct option opts[NKEYS + 3];
+	static char joined[NKEYS][1024];
+	char *values[NKEYS] = {0};
+	int o;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+	for (size_t i = 0; i < NKEYS; i++)
+		opts[i] = (struct option){option_keys[i].option,
+					  required_argument, NULL, (int)i};
+	opts[NKEYS] = (struct option){"config", required_argument, NULL, 'c'};
+	opts[NKEYS + 1] = (struct option){"help", no_argument, NULL, 'h'};
 
-/* Check DATA_DIR/node.cert against DATA_DIR/site.pub. A node without a
- * valid certificate still runs, but peers will refuse it. */
-static int check_certificate(struct node *n)
-{
-	struct wl_node_cert cert;
-	unsigned char site_pk[32];
-	char path[PATH_MAX];
-	int rc;
-
-	rc = wl_cert_load(n->config.data_dir, &cert);
-	if (rc == WL_ENOTFOUND) {
-		wl_warn("node", "node has no certificate; it will not talk to "
-				"peers until an admin runs 'wardline enroll' "
-				"dir=%s", n->config.data_dir);
-		return 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'c') {
+			d->config_path = optarg;
+			continue;
+		}
+		if (o < 0 || (size_t)o >= NKEYS)
+			return -1;
+		if (values[o] && strlen(joined[o]) + strlen(optarg) + 2 <
+					 sizeof(joined[o])) {
+			strcat(joined[o], " ");
+			strcat(joined[o], optarg);
+		} else {
+			snprintf(joined[o], sizeof(joined[o]), "%s", optarg);
+		}
+		values[o] = joined[o];
 	}
-	if (rc == 0)
-		rc = wl_path_join(path, sizeof(path), n->config.data_dir,
-				  WL_SITE_PUB_FILE);
-	if (rc == 0)
-		rc = wl_site_load_public(path, site_pk);
-	if (rc == 0)
-		rc = wl_cert_verify(&cert, site_pk, now_ms());
-	if (rc == 0 && sodium_memcmp(cert.node_pk, n->id->pk, 32) != 0)
-		rc = WL_ECERT;
-	if (rc != 0) {
-		wl_error("node", "node certificate is not valid for this node "
-				 "and site; re-enroll it error=%s dir=%s",
-			 wl_strerror_name(rc), n->config.data_dir);
-		return 0;
-	}
-	n->enrolled = 1;
-	wl_info("node", "node certificate valid name=%s", cert.name);
-	return 0;
-}
-
-static int open_data_dir(struct node *n)
-{
-	struct wl_store_options opt = {0};
-	char hex[65];
-	int created = 0;
-	int rc;
-
-	if (mkdir(n->config.data_dir, 0700) != 0 && errno != EEXIST) {
-		wl_error("node", "cannot create the data directory dir=%s "
-				 "errno=%s", n->config.data_dir,
-			 strerror(errno));
+	if (optind != argc)
 		return -1;
-	}
-
-	rc = wl_identity_load_or_create(n->config.data_dir, &n->id, &created);
-	if (rc != 0) {
-		wl_error("node", "cannot load the node key; check the file and "
-				 "its mode (0600) dir=%s error=%s",
-			 n->config.data_dir, wl_strerror_name(rc));
-		return -1;
-	}
-	wl_identity_hex(n->id->pk, hex);
-	if (created)
-		wl_info("node", "made a new node key pair node=%s", hex);
-
-	opt.initial_map_size = (size_t)n->config.initial_map_mb << 20;
-	rc = wl_store_open(n->config.data_dir, &opt, &n->store);
-	if (rc != 0) {
-		wl_error("node", "cannot open the store dir=%s error=%s",
-			 n->config.data_dir, wl_strerror_name(rc));
-		return -1;
-	}
-	return check_certificate(n);
+	return apply_options(d, values);
 }
 
 static void on_stop_signal(uv_signal_t *handle, int signum)
 {
-	struct node *n = handle->data;
+	struct daemon *d = handle->data;
 
 	wl_info("node", "stopping signal=%s", strsignal(signum));
-	uv_signal_stop(&n->sigint);
-	uv_signal_stop(&n->sigterm);
-	uv_stop(&n->loop);
+	uv_signal_stop(&d->sigint);
+	uv_signal_stop(&d->sigterm);
+	uv_signal_stop(&d->sighup);
+	wl_runtime_stop(d->rt);
+	d->rt = NULL;
+}
+
+static void on_reload_signal(uv_signal_t *handle, int signum)
+{
+	struct daemon *d = handle->data;
+	struct wl_config fresh;
+	char err[512];
+
+	(void)signum;
+	wl_config_defaults(&fresh);
+	if (d->config_path == NULL) {
+		wl_warn("node", "SIGHUP ignored: no --config file to reload");
+		return;
+	}
+	if (wl_config_load(d->config_path, &fresh, err, sizeof(err)) != 0) {
+		wl_error("node", "reload failed; keeping the old static peers "
+				 "error=\"%s\"", err);
+		return;
+	}
+	wl_runtime_reload(d->rt, &fresh);
+}
+
+static void start_signal(struct daemon *d, uv_signal_t *s, uv_signal_cb cb,
+			 int signum)
+{
+	uv_signal_init(&d->loop, s);
+	s->data = d;
+	uv_signal_start(s, cb, signum);
 }
 
 static void close_handle(uv_handle_t *h, void *arg)
@@ -168,68 +171,49 @@ static void close_handle(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
-static int run_loop(struct node *n)
-{
-	int rc;
-
-	rc = uv_loop_init(&n->loop);
-	if (rc == 0)
-		rc = uv_signal_init(&n->loop, &n->sigint);
-	if (rc == 0)
-		rc = uv_signal_init(&n->loop, &n->sigterm);
-	if (rc != 0) {
-		wl_error("node", "event loop setup failed error=%s",
-			 uv_strerror(rc));
-		return -1;
-	}
-	n->sigint.data = n;
-	n->sigterm.data = n;
-	uv_signal_start(&n->sigint, on_stop_signal, SIGINT);
-	uv_signal_start(&n->sigterm, on_stop_signal, SIGTERM);
-
-	uv_run(&n->loop, UV_RUN_DEFAULT);
-
-	uv_walk(&n->loop, close_handle, NULL);
-	uv_run(&n->loop, UV_RUN_DEFAULT);
-	rc = uv_loop_close(&n->loop);
-	if (rc != 0)
-		wl_warn("node", "event loop closed with open handles error=%s",
-			uv_strerror(rc));
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	struct node n;
-	char hex[65];
-	int rc = 1;
+	struct daemon d;
+	int rc;
 
-	memset(&n, 0, sizeof(n));
-	if (parse_args(argc, argv, &n.config) != 0) {
-		fprintf(stderr, "usage: wardline-node [--config FILE] "
-				"[--data-dir DIR] [--log-level LEVEL]\n");
+	memset(&d, 0, sizeof(d));
+	if (parse_args(&d, argc, argv) != 0) {
+		fputs(usage_text, stderr);
 		return 2;
 	}
-	wl_log_set_level(n.config.log_level);
+	wl_log_set_level(d.config.log_level);
 	wl_log_route_lws();
-	if (sodium_init() < 0) {
-		wl_error("node", "libsodium failed to initialise");
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0 || uv_loop_init(&d.loop) != 0) {
+		wl_error("node", "libsodium or libuv failed to initialise");
 		return 1;
 	}
 
-	if (open_data_dir(&n) != 0)
-		goto out;
-	printf("node %s\n", wl_identity_hex(n.id->pk, hex));
+	rc = wl_runtime_start(&d.loop, &d.config, &d.rt);
+	if (rc != 0) {
+		uv_loop_close(&d.loop);
+		return 1;
+	}
+	printf("node %s\n", wl_runtime_node_hex(d.rt));
 	fflush(stdout);
-	wl_info("node", "started node=%s dir=%s enrolled=%s", hex,
-		n.config.data_dir, n.enrolled ? "yes" : "no");
+	wl_info("node", "started node=%s dir=%s peer_port=%u",
+		wl_runtime_node_hex(d.rt), d.config.data_dir,
+		(unsigned)d.config.peer_port);
 
-	if (run_loop(&n) == 0)
-		rc = 0;
-	wl_info("node", "stopped node=%s", hex);
+	start_signal(&d, &d.sigint, on_stop_signal, SIGINT);
+	start_signal(&d, &d.sigterm, on_stop_signal, SIGTERM);
+	start_signal(&d, &d.sighup, on_reload_signal, SIGHUP);
+	uv_run(&d.loop, UV_RUN_DEFAULT);
 
-out:
-	wl_store_close(n.store);
-	wl_identity_free(n.id);
-	return rc;
+	/* The loop ends once libwebsockets, Avahi and the runtime closed
+	 * their handles; anything still open is closed here as a last
+	 * resort. */
+	rc = uv_loop_close(&d.loop);
+	if (rc == UV_EBUSY) {
+		uv_walk(&d.loop, close_handle, NULL);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		rc = uv_loop_close(&d.loop);
+	}
+	wl_info("node", "stopped%s", rc == 0 ? "" : " with open handles");
+	return 0;
 }

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{"show", wl_cmd_show, "print one event in full"},
 	{"verify", wl_cmd_verify, "check every signature and chain"},
 	{"append", wl_cmd_append, "append test events (for tests)"},
+	{"status", wl_cmd_status, "show the peers of the running node"},
+	{"revoke", wl_cmd_revoke, "revoke a node with the site key"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

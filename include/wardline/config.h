@@ -7,6 +7,20 @@
  *   max_skew_ms = 60000         ; remote timestamps further ahead are refused
  *   [store]
  *   initial_map_mb = 64         ; first LMDB map size; it grows on demand
+ *   [peer]
+ *   port = 7700                 ; peer port (the wardline.1 WebSocket)
+ *   listen = 10.0.0.5           ; listen address; default every address
+ *   static = 10.0.0.6:7700 10.0.0.7:7700   ; peers dialled without mDNS
+ *   ping_interval_ms = 2000     ; PING an established link this often
+ *   ping_timeout_ms = 4000      ; close a link whose PONG is this late
+ *   handshake_timeout_ms = 5000
+ *   backoff_min_ms = 250        ; reconnect delay after the first failure
+ *   backoff_max_ms = 30000      ; cap of the doubling reconnect delay
+ *   [discovery]
+ *   backend = embedded          ; embedded, avahi-daemon or off
+ *   interfaces = eth0 wlan0     ; mDNS interfaces; default all
+ *   [http]
+ *   port = 8080                 ; status and metrics on 127.0.0.1; 0 = off
  *
  * Unknown sections or keys are errors, so a typo never passes silently.
  */
@@ -21,12 +35,41 @@
 #define WL_CONFIG_DEFAULT_PATH "/etc/wardline/wardline.conf"
 #define WL_CONFIG_DEFAULT_DATA_DIR "/var/lib/wardline"
 
+#define WL_CONFIG_PEERS_MAX 32
+#define WL_CONFIG_IFACES_MAX 8
+
+enum wl_discovery_backend {
+	WL_DISCOVERY_EMBEDDED = 0,
+	WL_DISCOVERY_AVAHI_DAEMON = 1,
+	WL_DISCOVERY_OFF = 2
+};
+
 struct wl_config {
 	char data_dir[PATH_MAX];
 	enum wl_log_level log_level;
 	uint64_t max_skew_ms;
 	uint64_t initial_map_mb;
+	uint64_t peer_port;
+	char listen[64];                         /* "" for every address */
+	char static_peers[WL_CONFIG_PEERS_MAX][72]; /* "ADDR:PORT" */
+	size_t n_static_peers;
+	uint64_t ping_interval_ms;
+	uint64_t ping_timeout_ms;
+	uint64_t handshake_timeout_ms;
+	uint64_t backoff_min_ms;
+	uint64_t backoff_max_ms;
+	enum wl_discovery_backend discovery;
+	char interfaces[WL_CONFIG_IFACES_MAX][16];
+	size_t n_interfaces;
+	uint64_t http_port;
 };
+
+/* Set one value as if KEY = VALUE appeared in [SECTION]. Lists (static,
+ * interfaces) are whitespace- or comma-separated and replace the previous
+ * list. Returns 0, WL_ENOTFOUND (unknown key) or WL_EINVAL / WL_ERANGE
+ * (invalid value). */
+int wl_config_set(struct wl_config *c, const char *section, const char *key,
+		  const char *value);
 
 /* Fill C with the defaults shown above. */
 void wl_config_defaults(struct wl_config *c);

@@ -88,4 +88,36 @@ int wl_cert_verify(const struct wl_node_cert *cert,
  * wl_keyfile_read and wl_cert_decode. */
 int wl_cert_load(const char *data_dir, struct wl_node_cert *cert);
 
+/* A revocation: the site's statement that a node must no longer be talked
+ * to. It travels as the body of a WL_KIND_REVOCATION event, so it replicates
+ * to every node. Layout: "WLR1", site key (32), node key (32), revocation
+ * time in Unix milliseconds (u64 BE), site signature (64). */
+#define WL_REVOCATION_SIZE (4 + 32 + 32 + 8 + 64)
+
+struct wl_revocation {
+	unsigned char site_pk[32];
+	unsigned char node_pk[32];
+	uint64_t revoked_ms;
+	unsigned char sig[64];
+};
+
+/* Sign a revocation of NODE_PK at NOW_MS with the site secret key. */
+void wl_revocation_issue(const unsigned char *site_sk,
+			 const unsigned char node_pk[32], uint64_t now_ms,
+			 struct wl_revocation *out);
+
+void wl_revocation_encode(const struct wl_revocation *r,
+			  unsigned char out[WL_REVOCATION_SIZE]);
+
+/* Decode LEN bytes at BUF. Returns 0, WL_ETRUNC, WL_ETRAILING or
+ * WL_EVERSION (wrong magic). No signature check. */
+int wl_revocation_decode(const unsigned char *buf, size_t len,
+			 struct wl_revocation *r);
+
+/* Returns 0 when R is signed by SITE_PK for that site, else WL_EAUTH or
+ * WL_ECERT (another site). */
+int wl_revocation_verify(const struct wl_revocation *r,
+			 const unsigned char site_pk[32])
+	__attribute__((warn_unused_result));
+
 #endif

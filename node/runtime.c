@@ -1,0 +1,1114 @@
+/* The running node: links, group commit, head tracking and discovery. */
+#include "wardline/runtime.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "wardline/discovery.h"
+#include "wardline/error.h"
+#include "wardline/identity.h"
+#include "wardline/ingest.h"
+#include "wardline/keyfile.h"
+#include "wardline/log.h"
+#include "wardline/mdns.h"
+#include "wardline/peer.h"
+#include "wardline/site.h"
+#include "wardline/status.h"
+#include "wardline/store.h"
+#include "wardline/transport.h"
+
+#define MOD "replica"
+#define QUEUE_MAX_EVENTS 65536
+/* Room for one more EVENTS message of the smallest events after the queue
+ * reached QUEUE_MAX_EVENTS. */
+#define QUEUE_CAP (QUEUE_MAX_EVENTS + WL_PEER_MESSAGE_MAX / \
+		   (4 + WL_EVENT_HEADER_SIZE + WL_EVENT_SIG_SIZE) + 1)
+#define REVOKED_MAX 4096
+/* Bursts of rejection log lines are cut to this many per second. */
+#define REJECT_LOGS_PER_SECOND 20
+
+/* Per-link state the runtime keeps beside the transport's. */
+struct rt_link {
+	struct wl_runtime *rt;
+	struct wl_link *link;
+	struct wl_peer *peer;
+	struct wl_contact *contact; /* the contact dialed, or NULL */
+	unsigned char remote[32];
+	char name[WL_CERT_NAME_MAX + 1];
+	int established;
+	uint64_t last_sync_ms;
+	struct rt_link *prev;
+	struct rt_link *next;
+};
+
+/* One received event waiting for the next group commit. */
+struct queued {
+	struct rt_link *from; /* NULL once its link closed */
+	unsigned char *buf;
+	size_t len;
+};
+
+struct wl_runtime {
+	struct wl_config cfg;
+	uv_loop_t *loop;
+	char node_hex[65];
+	struct wl_identity *id;
+	unsigned char cert[WL_CERT_SIZE];
+	struct wl_node_cert cert_info;
+	int enrolled;
+	unsigned char site_pk[32];
+	unsigned char site_id[WL_SITE_ID_SIZE];
+
+	struct wl_store *store;
+	struct wl_hlc hlc;
+	struct wl_ingest *ingest;
+	struct wl_transport *transport;
+	struct wl_mdns *mdns;
+	struct wl_discovery *book;
+	struct rt_link *links;
+
+	struct queued *queue;
+	size_t queued;
+	struct wl_store_head *heads; /* the version vector last pushed */
+	size_t n_heads;
+	unsigned char (*revoked)[32];
+	size_t n_revoked;
+
+	uv_check_t flush;
+	uv_timer_t dial_timer;
+	uv_timer_t rescan_timer;
+	uv_fs_event_t watch;
+	int handles;       /* handles still open, for the final free */
+	int stopping;
+
+	uint64_t started_ms;
+	uint64_t links_opened;
+	uint64_t links_closed[WL_LINK_REASON_COUNT];
+	uint64_t link_errors[WL_ERROR_COUNT];
+	uint64_t forks;
+	uint64_t reject_window_ms;
+	unsigned reject_logs;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *short_hex(const unsigned char id[32], char buf[17])
+{
+	return wl_log_shortid(buf, id);
+}
+
+const char *wl_runtime_node_hex(const struct wl_runtime *rt)
+{
+	return rt->node_hex;
+}
+
+static int is_revoked(const struct wl_runtime *rt, const unsigned char n[32])
+{
+	for (size_t i = 0; i < rt->n_revoked; i++)
+		if (memcmp(rt->revoked[i], n, 32) == 0)
+			return 1;
+	return 0;
+}
+
+static struct rt_link *find_established(struct wl_runtime *rt,
+					const unsigned char node[32],
+					const struct rt_link *except)
+{
+	for (struct rt_link *r = rt->links; r; r = r->next)
+		if (r != except && r->established &&
+		    memcmp(r->remote, node, 32) == 0)
+			return r;
+	return NULL;
+}
+
+/* A revocation event arrived or was found at start: remember the node and
+ * drop every link and contact of it. */
+static void apply_revocation(struct wl_runtime *rt, const unsigned char *body,
+			     size_t len)
+{
+	struct wl_revocation r;
+	char node[17];
+
+	if (wl_revocation_decode(body, len, &r) != 0 ||
+	    wl_revocation_verify(&r, rt->site_pk) != 0 ||
+	    is_revoked(rt, r.node_pk))
+		return;
+	if (rt->n_revoked == REVOKED_MAX) {
+		wl_error(MOD, "too many revoked nodes; revocation ignored "
+			      "node=%s", short_hex(r.node_pk, node));
+		return;
+	}
+	memcpy(rt->revoked[rt->n_revoked++], r.node_pk, 32);
+	wl_warn(MOD, "node revoked; its links are closed and it is refused "
+		     "from now on node=%s", short_hex(r.node_pk, node));
+
+	for (struct rt_link *l = rt->links; l; l = l->next) {
+		if (l->established && memcmp(l->remote, r.node_pk, 32) == 0) {
+			l->contact = NULL;
+			wl_link_close(l->link, WL_LINK_LOCAL);
+		}
+	}
+	for (struct rt_link *l = rt->links; l; l = l->next)
+		if (l->contact && l->contact->node_known &&
+		    memcmp(l->contact->node, r.node_pk, 32) == 0)
+			l->contact = NULL;
+	wl_discovery_forget(rt->book, r.node_pk);
+}
+
+/* Apply the revocation carried by the whole encoded event BUF, if any. */
+static void check_revocation_event(struct wl_runtime *rt,
+				   const unsigned char *buf, size_t len)
+{
+	struct wl_event ev;
+
+	if (len < 2 || buf[1] != WL_KIND_REVOCATION)
+		return;
+	if (wl_event_decode(buf, len, &ev) == 0 && ev.body)
+		apply_revocation(rt, ev.body, ev.h.body_len);
+}
+
+static int load_revocations(struct wl_runtime *rt)
+{
+	struct wl_store_iter *it = NULL;
+	struct wl_store_entry e;
+	int rc;
+
+	/* NOTE: a full scan of the log at start; fine for the stores of a
+	 * ward, but an index by kind should replace it for large sites. */
+	rc = wl_store_iter_local(rt->store, 0, &it);
+	while (rc == 0 && (rc = wl_store_iter_next(it, &e)) != 0) {
+		if (rc == 1 && e.ev.h.kind == WL_KIND_REVOCATION && e.body)
+			apply_revocation(rt, e.body, e.body_len);
+		rc = rc == WL_ESTORE || rc == WL_ENOMEM ? rc : 0;
+	}
+	wl_store_iter_free(it);
+	return rc;
+}
+
+static int head_order(const void *a, const void *b)
+{
+	return memcmp(((const struct wl_store_head *)a)->origin,
+		      ((const struct wl_store_head *)b)->origin, 32);
+}
+
+static const struct wl_store_head *head_find(const struct wl_store_head *h,
+					     size_t n,
+					     const unsigned char origin[32])
+{
+	struct wl_store_head key;
+
+	memcpy(key.origin, origin, 32);
+	return bsearch(&key, h, n, sizeof(*h), head_order);
+}
+
+/* Read the version vector and tell every established link about each
+ * origin whose head moved since the last call. */
+static void refresh_heads(struct wl_runtime *rt)
+{
+	struct wl_store_head *heads = NULL;
+	size_t n = 0;
+	int moved = 0;
+
+	if (wl_store_heads(rt->store, &heads, &n) != 0) {
+		wl_error(MOD, "cannot read the version vector; pushes wait for "
+			      "the next change");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct wl_store_head *old =
+			head_find(rt->heads, rt->n_heads, heads[i].origin);
+
+		if (old && old->seq == heads[i].seq)
+			continue;
+		moved = 1;
+		for (struct rt_link *l = rt->links; l; l = l->next)
+			if (l->established)
+				wl_peer_local_head(l->peer, heads[i].origin,
+						   heads[i].seq);
+	}
+	free(rt->heads);
+	rt->heads = heads;
+	rt->n_heads = n;
+	if (!moved)
+		return;
+	for (struct rt_link *l = rt->links; l; l = l->next)
+		if (l->established)
+			wl_link_wake(l->link);
+}
+
+static void log_reject(struct wl_runtime *rt, const struct queued *q, int rc)
+{
+	uint64_t now = now_ms();
+	char origin[17] = "unknown";
+	char peer[17] = "gone";
+	uint64_t seq = 0;
+
+	if (rc == WL_EFORK) {
+		rt->forks++;
+	} else {
+		if (now - rt->reject_window_ms >= 1000) {
+			rt->reject_window_ms = now;
+			rt->reject_logs = 0;
+		}
+		if (++rt->reject_logs > REJECT_LOGS_PER_SECOND)
+			return;
+	}
+	if (q->len >= 44) {
+		short_hex(q->buf + 4, origin);
+		for (int i = 0; i < 8; i++)
+			seq = (seq << 8) | q->buf[36 + i];
+	}
+	if (q->from && q->from->established)
+		short_hex(q->from->remote, peer);
+
+	if (rc == WL_EFORK)
+		wl_error(MOD, "fork evidence: two events claim one position of "
+			      "a feed; the origin is no longer accepted and "
+			      "may be compromised origin=%s seq=%llu peer=%s",
+			 origin, (unsigned long long)seq, peer);
+	else
+		wl_warn(MOD, "event rejected reason=%s origin=%s seq=%llu "
+			     "peer=%s", wl_strerror_name(rc), origin,
+			(unsigned long long)seq, peer);
+}
+
+/* Tell each link that delivered events which heads are now committed. */
+static void acknowledge(struct wl_runtime *rt, const int *results)
+{
+	for (struct rt_link *l = rt->links; l; l = l->next) {
+		unsigned char (*origins)[32] = NULL;
+		uint64_t *seqs = NULL;
+		size_t n = 0;
+
+		if (!l->established)
+			continue;
+		for (size_t i = 0; i < rt->queued; i++) {
+			const struct queued *q = &rt->queue[i];
+			const struct wl_store_head *h;
+			int seen = 0;
+
+			if (q->from != l || results[i] < 0 || q->len < 36)
+				continue;
+			h = head_find(rt->heads, rt->n_heads, q->buf + 4);
+			for (size_t k = 0; h && k < n && !seen; k++)
+				seen = memcmp(origins[k], h->origin, 32) == 0;
+			if (h == NULL || seen)
+				continue;
+			origins = realloc(origins, (n + 1) * sizeof(*origins));
+			seqs = realloc(seqs, (n + 1) * sizeof(*seqs));
+			if (origins == NULL || seqs == NULL)
+				break;
+			memcpy(origins[n], h->origin, 32);
+			seqs[n++] = h->seq;
+		}
+		if (n > 0) {
+			wl_peer_stored(l->peer, (const unsigned char(*)[32])
+						origins, seqs, n);
+			l->last_sync_ms = now_ms();
+			wl_link_wake(l->link);
+		}
+		free(origins);
+		free(seqs);
+	}
+}
+
+static void queue_clear(struct wl_runtime *rt)
+{
+	for (size_t i = 0; i < rt->queued; i++)
+		free(rt->queue[i].buf);
+	rt->queued = 0;
+}
+
+/* Group commit: ingest everything received since the last flush in one
+ * durable transaction, then acknowledge and push. */
+static void flush_queue(struct wl_runtime *rt)
+{
+	struct wl_ingest_input *in = NULL;
+	int *results = NULL;
+	int rc = WL_ENOMEM;
+
+	if (rt->queued == 0)
+		return;
+	in = malloc(rt->queued * sizeof(*in));
+	results = malloc(rt->queued * sizeof(*results));
+	if (in != NULL && results != NULL) {
+		for (size_t i = 0; i < rt->queued; i++) {
+			in[i].buf = rt->queue[i].buf;
+			in[i].len = rt->queue[i].len;
+		}
+		rc = wl_ingest_batch(rt->ingest, in, rt->queued, results);
+	}
+
+	if (rc != 0) {
+		/* Nothing was stored. The senders cannot be told, so their
+		 * links restart and sync again from the version vectors. */
+		wl_error(MOD, "commit of received events failed; relinking "
+			      "their senders error=%s events=%zu",
+			 wl_strerror_name(rc), rt->queued);
+		for (size_t i = 0; i < rt->queued; i++)
+			if (rt->queue[i].from)
+				wl_link_close(rt->queue[i].from->link,
+					      WL_LINK_LOCAL);
+		goto out;
+	}
+
+	for (size_t i = 0; i < rt->queued; i++) {
+		if (results[i] < 0)
+			log_reject(rt, &rt->queue[i], results[i]);
+		else if (results[i] == WL_STORED_APPENDED)
+			check_revocation_event(rt, rt->queue[i].buf,
+					       rt->queue[i].len);
+	}
+	refresh_heads(rt);
+	acknowledge(rt, results);
+
+out:
+	queue_clear(rt);
+	free(in);
+	free(results);
+}
+
+static void on_flush(uv_check_t *handle)
+{
+	flush_queue(handle->data);
+}
+
+static int op_admit(void *arg, const unsigned char node[32])
+{
+	struct rt_link *l = arg;
+
+	return is_revoked(l->rt, node) ? WL_EREVOKED : 0;
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static int op_fetch(void *arg, const unsigned char origin[32], uint64_t after,
+		    size_t max, unsigned char *out, size_t size, size_t *used,
+		    size_t *n, uint64_t *last)
+{
+	struct rt_link *l = arg;
+	struct wl_store_iter *it = NULL;
+	struct wl_store_entry e;
+	int rc;
+
+	*used = 0;
+	*n = 0;
+	rc = wl_store_iter_origin(l->rt->store, origin, after, &it);
+	while (rc == 0 && *n < max) {
+		size_t need;
+
+		rc = wl_store_iter_next(it, &e);
+		if (rc <= 0)
+			break;
+		rc = 0;
+		/* NOTE: an event whose body was pruned is sent without it and
+		 * the receiver rejects it; retention decides this later. */
+		need = 4 + e.ev.signed_len + e.body_len;
+		if (*used + need > size && *n > 0)
+			break;
+		if (*used + need > size)
+			return WL_ETOOBIG;
+		put_u32(out + *used, (uint32_t)(need - 4));
+		memcpy(out + *used + 4, e.ev.signed_bytes, e.ev.signed_len);
+		if (e.body_len)
+			memcpy(out + *used + 4 + e.ev.signed_len, e.body,
+			       e.body_len);
+		*used += need;
+		(*n)++;
+		*last = e.ev.h.seq;
+	}
+	wl_store_iter_free(it);
+	return rc < 0 ? rc : 0;
+}
+
+static int op_deliver(void *arg, const unsigned char *const *events,
+		      const size_t *lens, size_t n)
+{
+	struct rt_link *l = arg;
+	struct wl_runtime *rt = l->rt;
+
+	if (rt->queued + n > QUEUE_MAX_EVENTS)
+		flush_queue(rt);
+	if (rt->queue == NULL) {
+		rt->queue = calloc(QUEUE_CAP, sizeof(*rt->queue));
+		if (rt->queue == NULL)
+			return WL_ENOMEM;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		struct queued *q = &rt->queue[rt->queued];
+
+		q->buf = malloc(lens[i]);
+		if (q->buf == NULL)
+			return WL_ENOMEM;
+		memcpy(q->buf, events[i], lens[i]);
+		q->len = lens[i];
+		q->from = l;
+		rt->queued++;
+	}
+	l->last_sync_ms = now_ms();
+	return 0;
+}
+
+static void schedule_dial(struct wl_runtime *rt);
+
+static void op_learn(void *arg, const struct wl_peer_addr *addrs, size_t n)
+{
+	struct rt_link *l = arg;
+	struct wl_runtime *rt = l->rt;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct wl_peer_addr *a = &addrs[i];
+		const char *addr = a->addr;
+
+		if (memcmp(a->node, rt->id->pk, 32) == 0 ||
+		    is_revoked(rt, a->node))
+			continue;
+		/* "*" is the sender itself, at the address it linked from. */
+		if (strcmp(addr, "*") == 0)
+			addr = wl_link_address(l->link);
+		if (wl_discovery_add(rt->book, a->node, addr, a->port,
+				     WL_CONTACT_EXCHANGE) == NULL)
+			wl_warn(MOD, "address book full; learned address "
+				     "dropped");
+	}
+	schedule_dial(rt);
+}
+
+static const struct wl_peer_ops peer_ops = {
+	.admit = op_admit,
+	.fetch = op_fetch,
+	.deliver = op_deliver,
+	.learn = op_learn,
+};
+
+static struct rt_link *rt_link_new(struct wl_runtime *rt)
+{
+	struct rt_link *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->rt = rt;
+	l->next = rt->links;
+	if (rt->links)
+		rt->links->prev = l;
+	rt->links = l;
+	return l;
+}
+
+static void rt_link_free(struct rt_link *l)
+{
+	struct wl_runtime *rt = l->rt;
+
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		rt->links = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	for (size_t i = 0; i < rt->queued; i++)
+		if (rt->queue[i].from == l)
+			rt->queue[i].from = NULL;
+	if (l->contact && l->contact->link == l)
+		l->contact->link = NULL;
+	wl_peer_free(l->peer);
+	free(l);
+}
+
+static struct wl_peer *on_open(void *arg, struct wl_link *link, int dialer)
+{
+	struct wl_runtime *rt = arg;
+	struct rt_link *l = dialer ? wl_link_tag(link) : rt_link_new(rt);
+	struct wl_peer_config pc;
+
+	if (l == NULL || !rt->enrolled || rt->stopping)
+		return NULL;
+	l->link = link;
+	wl_link_set_tag(link, l);
+
+	memset(&pc, 0, sizeof(pc));
+	pc.dialer = dialer;
+	pc.node_pk = rt->id->pk;
+	pc.node_sk = rt->id->sk;
+	pc.cert = rt->cert;
+	pc.site_pk = rt->site_pk;
+	pc.now_ms = now_ms();
+	pc.ops = &peer_ops;
+	pc.arg = l;
+	if (wl_peer_new(&pc, &l->peer) != 0)
+		return NULL;
+	rt->links_opened++;
+	return l->peer;
+}
+
+/* Exactly one link per pair of nodes: of two links between the same
+ * nodes, both sides keep the one dialed by the node with the smaller id,
+ * and the older one if both were dialed by the same node. */
+static int loses_duplicate(struct wl_runtime *rt, struct rt_link *l,
+			   struct rt_link *other)
+{
+	const unsigned char *mine = wl_link_is_dialer(l->link) ? rt->id->pk
+							       : l->remote;
+	const unsigned char *theirs = wl_link_is_dialer(other->link)
+					      ? rt->id->pk
+					      : other->remote;
+	return memcmp(mine, theirs, 32) >= 0;
+}
+
+/* Tell a new link the addresses this node knows, itself included. */
+static void share_addresses(struct wl_runtime *rt, struct rt_link *l)
+{
+	struct wl_peer_addr addrs[64];
+	struct wl_contact **list;
+	size_t n = wl_discovery_list(rt->book, &list);
+	size_t k = 0;
+
+	memcpy(addrs[k].node, rt->id->pk, 32);
+	addrs[k].port = (uint16_t)rt->cfg.peer_port;
+	snprintf(addrs[k].addr, sizeof(addrs[k].addr), "*");
+	k++;
+	for (size_t i = 0; i < n && k < 64; i++) {
+		const struct wl_contact *c = list[i];
+
+		if (!c->node_known || c->port == 0 ||
+		    memcmp(c->node, l->remote, 32) == 0 ||
+		    strlen(c->addr) > WL_PEER_ADDR_MAX)
+			continue;
+		memcpy(addrs[k].node, c->node, 32);
+		addrs[k].port = c->port;
+		snprintf(addrs[k].addr, sizeof(addrs[k].addr), "%s", c->addr);
+		k++;
+	}
+	wl_peer_share(l->peer, addrs, k);
+}
+
+static void on_established(void *arg, struct wl_link *link)
+{
+	struct wl_runtime *rt = arg;
+	struct rt_link *l = wl_link_tag(link);
+	struct rt_link *other;
+	struct wl_contact *c;
+	char node[17];
+
+	memcpy(l->remote, wl_peer_remote(l->peer), 32);
+	snprintf(l->name, sizeof(l->name), "%s", wl_peer_remote_name(l->peer));
+	l->established = 1;
+
+	other = find_established(rt, l->remote, l);
+	if (other && loses_duplicate(rt, l, other)) {
+		wl_link_close(link, WL_LINK_DUPLICATE);
+		return;
+	}
+	if (other)
+		wl_link_close(other->link, WL_LINK_DUPLICATE);
+
+	/* wl_discovery_identify may merge the dialed contact into an older
+	 * contact of the same node and free it, so l->contact is set anew. */
+	c = l->contact;
+	l->contact = NULL;
+	if (c != NULL)
+		c = wl_discovery_identify(rt->book, c, l->remote);
+	else
+		c = wl_discovery_find(rt->book, l->remote);
+	if (c != NULL && other != NULL && c->link == other) {
+		other->contact = NULL;
+		c->link = NULL;
+	}
+	if (c != NULL && (c->link == NULL || c->link == l)) {
+		c->link = l;
+		l->contact = c;
+		wl_discovery_linked(c, now_ms());
+	}
+
+	wl_info(MOD, "link up peer=%s name=%s addr=%s dialer=%s",
+		short_hex(l->remote, node), l->name, wl_link_address(link),
+		wl_link_is_dialer(link) ? "yes" : "no");
+	for (size_t i = 0; i < rt->n_heads; i++)
+		wl_peer_local_head(l->peer, rt->heads[i].origin,
+				   rt->heads[i].seq);
+	share_addresses(rt, l);
+	wl_link_wake(link);
+}
+
+static void on_closed(void *arg, struct wl_link *link,
+		      enum wl_link_reason reason, int peer_error)
+{
+	struct wl_runtime *rt = arg;
+	struct rt_link *l = wl_link_tag(link);
+	char node[17] = "unknown";
+
+	rt->links_closed[reason]++;
+	if (peer_error < 0 && peer_error > WL_ERROR_MIN)
+		rt->link_errors[-peer_error]++;
+	if (l == NULL)
+		return;
+	if (l->established)
+		short_hex(l->remote, node);
+
+	if (reason == WL_LINK_PROTOCOL || reason == WL_LINK_OVERSIZED)
+		wl_warn(MOD, "link closed on a protocol error peer=%s addr=%s "
+			     "reason=%s error=%s", node,
+			wl_link_address(link), wl_transport_reason_name(reason),
+			wl_strerror_name(peer_error));
+	else if (l->established || reason != WL_LINK_CONNECT_FAILED)
+		wl_info(MOD, "link closed peer=%s addr=%s reason=%s", node,
+			wl_link_address(link),
+			wl_transport_reason_name(reason));
+
+	if (l->contact && l->contact->link == l && !rt->stopping) {
+		if (reason == WL_LINK_DUPLICATE)
+			l->contact->link = NULL;
+		else
+			wl_discovery_failed(rt->book, l->contact, now_ms(),
+					    randombytes_random());
+	}
+	rt_link_free(l);
+	if (!rt->stopping)
+		schedule_dial(rt);
+}
+
+static int has_link_to(struct wl_runtime *rt, const struct wl_contact *c)
+{
+	if (!c->node_known)
+		return 0;
+	for (struct rt_link *l = rt->links; l; l = l->next)
+		if (l->established && memcmp(l->remote, c->node, 32) == 0)
+			return 1;
+	return 0;
+}
+
+static void dial_contact(struct wl_runtime *rt, struct wl_contact *c)
+{
+	struct rt_link *l = rt_link_new(rt);
+	int rc;
+
+	if (l == NULL)
+		return;
+	l->contact = c;
+	c->link = l;
+	rc = wl_transport_dial(rt->transport, c->addr, c->port, l, &l->link);
+	if (rc != 0) {
+		wl_debug(MOD, "dial failed addr=%s port=%u error=%s", c->addr,
+			 c->port, wl_strerror_name(rc));
+		c->link = NULL;
+		l->contact = NULL;
+		rt_link_free(l);
+		wl_discovery_failed(rt->book, c, now_ms(),
+				    randombytes_random());
+	}
+}
+
+static void on_dial_timer(uv_timer_t *timer)
+{
+	struct wl_runtime *rt = timer->data;
+	struct wl_contact **list;
+	size_t n = wl_discovery_list(rt->book, &list);
+	uint64_t now = now_ms();
+
+	for (size_t i = 0; i < n && !rt->stopping; i++) {
+		struct wl_contact *c = list[i];
+
+		if (c->link || c->port == 0 || c->next_attempt_ms > now)
+			continue;
+		if (c->node_known && (memcmp(c->node, rt->id->pk, 32) == 0 ||
+				      is_revoked(rt, c->node)))
+			continue;
+		if (has_link_to(rt, c)) {
+			/* Linked through another address; check again later. */
+			wl_discovery_failed(rt->book, c, now,
+					    randombytes_random());
+			continue;
+		}
+		dial_contact(rt, c);
+		n = wl_discovery_list(rt->book, &list);
+	}
+	schedule_dial(rt);
+}
+
+static void schedule_dial(struct wl_runtime *rt)
+{
+	uint64_t due;
+	uint64_t now = now_ms();
+
+	if (rt->stopping || !rt->enrolled)
+		return;
+	due = wl_discovery_next_due(rt->book);
+	if (due == UINT64_MAX) {
+		uv_timer_stop(&rt->dial_timer);
+		return;
+	}
+	uv_timer_start(&rt->dial_timer, on_dial_timer, due > now ? due - now : 0,
+		       0);
+}
+
+static void on_mdns_found(void *arg, const unsigned char node[32],
+			  const char *addr, uint16_t port)
+{
+	struct wl_runtime *rt = arg;
+
+	if (rt->stopping || is_revoked(rt, node))
+		return;
+	if (wl_discovery_add(rt->book, node, addr, port, WL_CONTACT_MDNS) ==
+	    NULL)
+		wl_warn(MOD, "address book full; mDNS peer dropped addr=%s",
+			addr);
+	schedule_dial(rt);
+}
+
+static void on_mdns_removed(void *arg, const unsigned char node[32])
+{
+	struct wl_runtime *rt = arg;
+
+	/* The link, if any, stays until it fails: mDNS removal is a hint. */
+	wl_discovery_drop(rt->book, WL_CONTACT_MDNS, node);
+}
+
+static void on_rescan(uv_timer_t *timer)
+{
+	refresh_heads(timer->data);
+}
+
+/* The LMDB file changed: perhaps another process appended. Coalesce the
+ * burst of notifications of one commit into one rescan. */
+static void on_store_changed(uv_fs_event_t *handle, const char *filename,
+			     int events, int status)
+{
+	struct wl_runtime *rt = handle->data;
+
+	(void)events;
+	if (status < 0 || rt->stopping)
+		return;
+	if (filename && strcmp(filename, "data.mdb") != 0)
+		return;
+	if (!uv_is_active((uv_handle_t *)&rt->rescan_timer))
+		uv_timer_start(&rt->rescan_timer, on_rescan, 2, 0);
+}
+
+static void fill_view(struct wl_runtime *rt, struct wl_status_view *v,
+		      struct wl_status_peer *peers, size_t max)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->node, sizeof(v->node), "%s", rt->node_hex);
+	snprintf(v->name, sizeof(v->name), "%s", rt->cert_info.name);
+	v->enrolled = rt->enrolled;
+	v->started_ms = rt->started_ms;
+	v->now_ms = now_ms();
+	wl_store_stats(rt->store, &v->store);
+	v->ingest = *wl_ingest_counters(rt->ingest);
+	for (struct rt_link *l = rt->links; l && v->n_peers < max;
+	     l = l->next) {
+		struct wl_status_peer *p = &peers[v->n_peers];
+
+		if (!l->established)
+			continue;
+		sodium_bin2hex(p->node, sizeof(p->node), l->remote, 32);
+		snprintf(p->name, sizeof(p->name), "%s", l->name);
+		snprintf(p->addr, sizeof(p->addr), "%s",
+			 wl_link_address(l->link));
+		p->dialer = wl_link_is_dialer(l->link);
+		p->up_since_ms = wl_link_up_since(l->link);
+		p->last_sync_ms = l->last_sync_ms;
+		wl_peer_get_stats(l->peer, &p->stats);
+		v->n_peers++;
+	}
+	v->peers = peers;
+	v->n_contacts = wl_discovery_list(rt->book, &(struct wl_contact **){0});
+	v->n_revoked = rt->n_revoked;
+	v->links_opened = rt->links_opened;
+	memcpy(v->links_closed, rt->links_closed, sizeof(v->links_closed));
+	memcpy(v->link_errors, rt->link_errors, sizeof(v->link_errors));
+	v->forks = rt->forks;
+}
+
+static int on_http_get(void *arg, const char *path, char **body, size_t *len,
+		       const char **type)
+{
+	struct wl_runtime *rt = arg;
+	struct wl_status_peer peers[256];
+	struct wl_status_view v;
+	int rc;
+
+	if (strcmp(path, "/status") != 0 && strcmp(path, "/metrics") != 0)
+		return 404;
+	fill_view(rt, &v, peers, 256);
+	if (strcmp(path, "/status") == 0) {
+		*type = "application/json";
+		rc = wl_status_json(&v, body, len);
+	} else {
+		*type = "text/plain; version=0.0.4; charset=utf-8";
+		rc = wl_status_metrics(&v, body, len);
+	}
+	return rc == 0 ? 200 : 500;
+}
+
+static const struct wl_transport_ops transport_ops = {
+	.open = on_open,
+	.established = on_established,
+	.closed = on_closed,
+	.http_get = on_http_get,
+};
+
+/* Read node.cert and site.pub; a node without a valid certificate runs
+ * but links to nobody. */
+static void load_certificate(struct wl_runtime *rt)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = wl_cert_load(rt->cfg.data_dir, &rt->cert_info);
+	if (rc == WL_ENOTFOUND) {
+		wl_warn(MOD, "node has no certificate; it will not talk to "
+			     "peers until an admin runs 'wardline enroll' "
+			     "dir=%s", rt->cfg.data_dir);
+		return;
+	}
+	if (rc == 0)
+		rc = wl_path_join(path, sizeof(path), rt->cfg.data_dir,
+				  WL_SITE_PUB_FILE);
+	if (rc == 0)
+		rc = wl_site_load_public(path, rt->site_pk);
+	if (rc == 0)
+		rc = wl_cert_verify(&rt->cert_info, rt->site_pk, now_ms());
+	if (rc == 0 && memcmp(rt->cert_info.node_pk, rt->id->pk, 32) != 0)
+		rc = WL_ECERT;
+	if (rc != 0) {
+		wl_error(MOD, "node certificate is not valid for this node and "
+			      "site; re-enroll it error=%s dir=%s",
+			 wl_strerror_name(rc), rt->cfg.data_dir);
+		return;
+	}
+	wl_cert_encode(&rt->cert_info, rt->cert);
+	wl_site_id(rt->site_pk, rt->site_id);
+	rt->enrolled = 1;
+}
+
+static int open_store(struct wl_runtime *rt)
+{
+	struct wl_store_options opt = {0};
+	int created = 0;
+	int rc;
+
+	if (mkdir(rt->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
+		wl_error(MOD, "cannot create the data directory dir=%s "
+			      "errno=%s", rt->cfg.data_dir, strerror(errno));
+		return WL_EIO;
+	}
+	rc = wl_identity_load_or_create(rt->cfg.data_dir, &rt->id, &created);
+	if (rc != 0) {
+		wl_error(MOD, "cannot load the node key; check the file and its "
+			      "mode (0600) dir=%s error=%s",
+			 rt->cfg.data_dir, wl_strerror_name(rc));
+		return rc;
+	}
+	wl_identity_hex(rt->id->pk, rt->node_hex);
+	if (created)
+		wl_info(MOD, "made a new node key pair node=%s", rt->node_hex);
+
+	opt.initial_map_size = (size_t)rt->cfg.initial_map_mb << 20;
+	rc = wl_store_open(rt->cfg.data_dir, &opt, &rt->store);
+	if (rc == 0)
+		rc = wl_ingest_new(rt->store, &rt->hlc, 0, &rt->ingest);
+	if (rc != 0)
+		wl_error(MOD, "cannot open the store dir=%s error=%s",
+			 rt->cfg.data_dir, wl_strerror_name(rc));
+	return rc;
+}
+
+static void add_static_peers(struct wl_runtime *rt)
+{
+	for (size_t i = 0; i < rt->cfg.n_static_peers; i++) {
+		char addr[64];
+		uint16_t port;
+
+		if (wl_discovery_parse(rt->cfg.static_peers[i], addr, &port) ||
+		    !wl_discovery_add(rt->book, NULL, addr, port,
+				      WL_CONTACT_STATIC))
+			wl_warn(MOD, "static peer ignored peer=%s",
+				rt->cfg.static_peers[i]);
+	}
+}
+
+static int start_network(struct wl_runtime *rt)
+{
+	struct wl_transport_config tc;
+	struct wl_mdns_config mc;
+	const char *ifaces[WL_CONFIG_IFACES_MAX];
+	int rc;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.loop = rt->loop;
+	tc.listen_addr = rt->cfg.listen[0] ? rt->cfg.listen : NULL;
+	tc.peer_port = (uint16_t)rt->cfg.peer_port;
+	tc.http_port = (uint16_t)rt->cfg.http_port;
+	tc.ping_interval_ms = (uint32_t)rt->cfg.ping_interval_ms;
+	tc.ping_timeout_ms = (uint32_t)rt->cfg.ping_timeout_ms;
+	tc.handshake_timeout_ms = (uint32_t)rt->cfg.handshake_timeout_ms;
+	tc.ops = &transport_ops;
+	tc.arg = rt;
+	rc = wl_transport_start(&tc, &rt->transport);
+	if (rc != 0 || !rt->enrolled || rt->cfg.discovery == WL_DISCOVERY_OFF)
+		return rc;
+
+	memset(&mc, 0, sizeof(mc));
+	for (size_t i = 0; i < rt->cfg.n_interfaces; i++)
+		ifaces[i] = rt->cfg.interfaces[i];
+	mc.backend = rt->cfg.discovery == WL_DISCOVERY_AVAHI_DAEMON
+			     ? WL_MDNS_AVAHI_DAEMON
+			     : WL_MDNS_EMBEDDED;
+	mc.node_id = rt->id->pk;
+	mc.site_id = rt->site_id;
+	mc.name = rt->cert_info.name;
+	mc.port = (uint16_t)rt->cfg.peer_port;
+	mc.interfaces = rt->cfg.n_interfaces ? ifaces : NULL;
+	mc.n_interfaces = rt->cfg.n_interfaces;
+	mc.found = on_mdns_found;
+	mc.removed = on_mdns_removed;
+	mc.arg = rt;
+	if (wl_mdns_start(rt->loop, &mc, &rt->mdns) != 0)
+		wl_error(MOD, "mDNS discovery did not start; static peers and "
+			      "peer exchange still work");
+	return 0;
+}
+
+static void start_handles(struct wl_runtime *rt)
+{
+	char path[PATH_MAX];
+
+	uv_check_init(rt->loop, &rt->flush);
+	rt->flush.data = rt;
+	uv_check_start(&rt->flush, on_flush);
+	uv_timer_init(rt->loop, &rt->dial_timer);
+	rt->dial_timer.data = rt;
+	uv_timer_init(rt->loop, &rt->rescan_timer);
+	rt->rescan_timer.data = rt;
+	uv_fs_event_init(rt->loop, &rt->watch);
+	rt->watch.data = rt;
+	rt->handles = 4;
+
+	if (wl_path_join(path, sizeof(path), rt->cfg.data_dir, "data.mdb") ||
+	    uv_fs_event_start(&rt->watch, on_store_changed, path, 0) != 0)
+		wl_warn(MOD, "cannot watch the store; events appended by other "
+			     "processes are pushed only after the next received "
+			     "event dir=%s", rt->cfg.data_dir);
+}
+
+int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
+		     struct wl_runtime **out)
+{
+	struct wl_runtime *rt = calloc(1, sizeof(*rt));
+	int rc = WL_ENOMEM;
+
+	*out = NULL;
+	if (rt == NULL)
+		return WL_ENOMEM;
+	rt->cfg = *cfg;
+	rt->loop = loop;
+	rt->started_ms = now_ms();
+	rt->revoked = calloc(REVOKED_MAX, 32);
+	wl_hlc_init(&rt->hlc, NULL, NULL, cfg->max_skew_ms, 0);
+	if (rt->revoked == NULL ||
+	    wl_discovery_new((uint32_t)cfg->backoff_min_ms,
+			     (uint32_t)cfg->backoff_max_ms, &rt->book) != 0)
+		goto fail;
+
+	rc = open_store(rt);
+	if (rc != 0)
+		goto fail;
+	load_certificate(rt);
+	rc = load_revocations(rt);
+	if (rc == 0)
+		rc = wl_store_heads(rt->store, &rt->heads, &rt->n_heads);
+	if (rc != 0)
+		goto fail;
+	add_static_peers(rt);
+
+	rc = start_network(rt);
+	if (rc != 0)
+		goto fail;
+	start_handles(rt);
+	schedule_dial(rt);
+	*out = rt;
+	return 0;
+
+fail:
+	wl_transport_stop(rt->transport);
+	wl_ingest_free(rt->ingest);
+	wl_store_close(rt->store);
+	wl_identity_free(rt->id);
+	wl_discovery_free(rt->book);
+	free(rt->heads);
+	free(rt->revoked);
+	free(rt);
+	return rc;
+}
+
+void wl_runtime_reload(struct wl_runtime *rt, const struct wl_config *cfg)
+{
+	memcpy(rt->cfg.static_peers, cfg->static_peers,
+	       sizeof(cfg->static_peers));
+	rt->cfg.n_static_peers = cfg->n_static_peers;
+	wl_discovery_drop(rt->book, WL_CONTACT_STATIC, NULL);
+	add_static_peers(rt);
+	wl_info(MOD, "static peers reloaded count=%zu", cfg->n_static_peers);
+	schedule_dial(rt);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct wl_runtime *rt = h->data;
+
+	if (--rt->handles > 0)
+		return;
+	free(rt->queue);
+	free(rt->heads);
+	free(rt->revoked);
+	free(rt);
+}
+
+void wl_runtime_stop(struct wl_runtime *rt)
+{
+	if (rt == NULL)
+		return;
+
+	/* The commit in flight finishes before any link closes, so every
+	 * event a peer sent and this node took is stored. */
+	flush_queue(rt);
+	rt->stopping = 1;
+	wl_mdns_stop(rt->mdns);
+	rt->mdns = NULL;
+	wl_transport_stop(rt->transport);
+	rt->transport = NULL;
+	queue_clear(rt);
+
+	wl_ingest_free(rt->ingest);
+	wl_store_close(rt->store);
+	wl_identity_free(rt->id);
+	wl_discovery_free(rt->book);
+	rt->ingest = NULL;
+	rt->store = NULL;
+	rt->id = NULL;
+	rt->book = NULL;
+
+	uv_close((uv_handle_t *)&rt->flush, on_handle_closed);
+	uv_close((uv_handle_t *)&rt->dial_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&rt->rescan_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&rt->watch, on_handle_closed);
+}

@@ -1,0 +1,147 @@
+#!/bin/bash
+# Harness for multi-node tests: K network namespaces on a private bridge,
+# one wardline-node in each, always cleaned up. Source it, then call
+# net_setup K; everything it makes is removed on exit, even on failure.
+#
+# Nothing here reaches beyond the bridge: the namespaces have no route out,
+# and the addresses are in a /24 that exists only on this bridge.
+
+set -u
+NET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WL="$NET_ROOT/node/wardline"
+WLNODE="$NET_ROOT/node/wardline-node"
+NET_ID=$$
+NET_BRIDGE="wlb$NET_ID"
+NET_SUBNET="10.231.$((NET_ID % 250 + 1))"
+NET_WORK=$(mktemp -d /tmp/wardline-net.XXXXXX)
+NET_NODES=0
+NET_PASSED=0
+NET_FAILED=0
+declare -a NET_PIDS=()
+# Extra wardline-node options for every node, e.g. "--discovery off".
+NET_NODE_OPTS=${NET_NODE_OPTS:-}
+
+net_ns() { echo "wln$NET_ID-$1"; }
+net_addr() { echo "$NET_SUBNET.$(($1 + 10))"; }
+
+net_cleanup() {
+	local i
+	for i in "${!NET_PIDS[@]}"; do
+		[ -n "${NET_PIDS[$i]}" ] && kill -KILL "${NET_PIDS[$i]}" 2>/dev/null
+	done
+	wait 2>/dev/null
+	for ((i = 1; i <= NET_NODES; i++)); do
+		ip netns del "$(net_ns "$i")" 2>/dev/null
+		ip link del "wlv${NET_ID}h$i" 2>/dev/null
+	done
+	ip link del "$NET_BRIDGE" 2>/dev/null
+	if [ "${NET_KEEP:-0}" = 1 ]; then
+		echo "net: kept $NET_WORK"
+	else
+		rm -rf "$NET_WORK"
+	fi
+}
+trap net_cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Make K namespaces with one veth each on the private bridge, and a site
+# with K enrolled nodes (data directories $NET_WORK/nI).
+net_setup() {
+	local k=$1 i ns
+	ip link add "$NET_BRIDGE" type bridge || return 1
+	ip link set "$NET_BRIDGE" up
+	for ((i = 1; i <= k; i++)); do
+		ns=$(net_ns "$i")
+		ip netns add "$ns" || return 1
+		NET_NODES=$i
+		ip link add "wlv${NET_ID}h$i" type veth peer name eth0 netns "$ns"
+		ip link set "wlv${NET_ID}h$i" master "$NET_BRIDGE" up
+		ip -n "$ns" addr add "$(net_addr "$i")/24" dev eth0
+		ip -n "$ns" link set eth0 up
+		ip -n "$ns" link set lo up
+		ip -n "$ns" link set eth0 multicast on
+	done
+	"$WL" init-site --site-dir "$NET_WORK/site" >/dev/null || return 1
+	for ((i = 1; i <= k; i++)); do
+		"$WL" enroll --site-dir "$NET_WORK/site" \
+			--data-dir "$NET_WORK/n$i" --name "node-$i" \
+			>/dev/null || return 1
+	done
+}
+
+# Start the node of namespace I with extra options; its log goes to
+# $NET_WORK/nI.log.
+net_start() {
+	local i=$1
+	shift
+	# shellcheck disable=SC2086
+	ip netns exec "$(net_ns "$i")" "$WLNODE" --data-dir "$NET_WORK/n$i" \
+		--interface eth0 --http-port 8080 $NET_NODE_OPTS "$@" \
+		>>"$NET_WORK/n$i.log" 2>&1 &
+	NET_PIDS[$i]=$!
+}
+
+net_kill() {
+	local i=$1 sig=${2:-TERM}
+	[ -n "${NET_PIDS[$i]:-}" ] || return 0
+	kill -"$sig" "${NET_PIDS[$i]}" 2>/dev/null
+	wait "${NET_PIDS[$i]}" 2>/dev/null
+	NET_PIDS[$i]=""
+}
+
+# Run the CLI inside namespace I.
+net_cli() {
+	local i=$1
+	shift
+	ip netns exec "$(net_ns "$i")" "$WL" "$@"
+}
+
+net_peers() {
+	net_cli "$1" status --json 2>/dev/null |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["peers"]))' 2>/dev/null ||
+		echo 0
+}
+
+# Sorted full ids of every event of node I, hashed: equal digests mean
+# equal logs.
+net_digest() {
+	"$WL" log --data-dir "$NET_WORK/n$1" --ids | sort | sha256sum | cut -c1-16
+}
+
+net_count() {
+	"$WL" log --data-dir "$NET_WORK/n$1" --ids | wc -l
+}
+
+# Wait up to SECONDS for COMMAND to succeed; prints the time taken.
+net_wait() {
+	local seconds=$1 start now
+	shift
+	start=$(date +%s%N)
+	while true; do
+		if "$@"; then
+			now=$(date +%s%N)
+			echo $(((now - start) / 1000000))
+			return 0
+		fi
+		now=$(date +%s%N)
+		[ $(((now - start) / 1000000000)) -ge "$seconds" ] && return 1
+		sleep 0.1
+	done
+}
+
+net_check() {
+	local name=$1
+	shift
+	if "$@"; then
+		echo "ok: $name"
+		NET_PASSED=$((NET_PASSED + 1))
+	else
+		echo "FAILED: $name"
+		NET_FAILED=$((NET_FAILED + 1))
+	fi
+}
+
+net_summary() {
+	echo "$1: $NET_PASSED passed, $NET_FAILED failed"
+	[ "$NET_FAILED" -eq 0 ]
+}
