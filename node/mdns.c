@@ -647,12 +647,44 @@ static void core_resolve_cb(AvahiSServiceResolver *r, AvahiIfIndex ifindex,
 			    const char *domain, const char *host_name,
 			    const AvahiAddress *a, uint16_t port,
 			    AvahiStringList *txt, AvahiLookupResultFlags flags,
+			    void *userdata);
+
+/* Start a resolver for ITEM, replacing any it has. */
+static void core_resolver_start(struct wl_mdns *m, struct wl_mdns_item *item)
+{
+	AvahiSServiceResolver *r;
+
+	if (item->resolver != NULL)
+		avahi_s_service_resolver_free(item->resolver);
+	item->resolver = NULL;
+	item->resolver_reported = 0;
+
+	r = avahi_s_service_resolver_prepare(
+		m->core->server, item->ifindex, item->protocol, item->name,
+		WL_MDNS_SERVICE_TYPE, item->domain, item->protocol, 0,
+		core_resolve_cb, item);
+	if (r == NULL) {
+		wl_warn(MOD, "Could not start a resolver: %s",
+			avahi_strerror(avahi_server_errno(m->core->server)));
+		return;
+	}
+	item->resolver = r;
+	avahi_s_service_resolver_start(r);
+}
+
+static void core_resolve_cb(AvahiSServiceResolver *r, AvahiIfIndex ifindex,
+			    AvahiProtocol protocol, AvahiResolverEvent event,
+			    const char *name, const char *type,
+			    const char *domain, const char *host_name,
+			    const AvahiAddress *a, uint16_t port,
+			    AvahiStringList *txt, AvahiLookupResultFlags flags,
 			    void *userdata)
 {
 	struct wl_mdns_item *item = userdata;
 	struct wl_mdns *m = item->owner;
 	char escaped[NAME_LOG_MAX];
 
+	(void)r;
 	(void)ifindex;
 	(void)protocol;
 	(void)type;
@@ -662,19 +694,28 @@ static void core_resolve_cb(AvahiSServiceResolver *r, AvahiIfIndex ifindex,
 	if (m->stopping)
 		return;
 
+	/* The resolver stays alive after its first result so that it
+	 * reports changes such as a new address. A later result is not
+	 * used as it is: avahi-core 0.8 keeps the old address when the SRV
+	 * record changes (another node took over the service name, or the
+	 * host was renamed), so it may pair the new node with an address
+	 * of the old one. A new resolver starts from a clean state. */
+	if (event == AVAHI_RESOLVER_FOUND && item->resolver_reported) {
+		core_resolver_start(m, item);
+		return;
+	}
 	if (event == AVAHI_RESOLVER_FOUND) {
+		item->resolver_reported = 1;
 		wl_mdns_item_resolved(m, item, a, port, txt);
 		return;
 	}
 
-	/* The resolver stays alive after a result and reports changes such
-	 * as a new address; a failure ends it. */
 	wl_log_escape(escaped, sizeof(escaped), name, strlen(name));
 	wl_warn(MOD,
 		"Could not resolve a service; the node may have stopped "
 		"service=\"%s\": %s",
 		escaped, avahi_strerror(avahi_server_errno(m->core->server)));
-	avahi_s_service_resolver_free(r);
+	avahi_s_service_resolver_free(item->resolver);
 	item->resolver = NULL;
 }
 
@@ -683,7 +724,6 @@ static void core_item_new(struct wl_mdns *m, AvahiIfIndex ifindex,
 			  const char *domain)
 {
 	struct wl_mdns_item *item;
-	AvahiSServiceResolver *r;
 
 	if (!wl_mdns_interface_allowed(m, ifindex) ||
 	    wl_mdns_item_find(m, ifindex, protocol, name, domain) != NULL)
@@ -694,17 +734,7 @@ static void core_item_new(struct wl_mdns *m, AvahiIfIndex ifindex,
 		wl_error(MOD, "Out of memory; a discovered service is ignored");
 		return;
 	}
-
-	r = avahi_s_service_resolver_prepare(
-		m->core->server, ifindex, protocol, name, WL_MDNS_SERVICE_TYPE,
-		domain, protocol, 0, core_resolve_cb, item);
-	if (r == NULL) {
-		wl_warn(MOD, "Could not start a resolver: %s",
-			avahi_strerror(avahi_server_errno(m->core->server)));
-		return;
-	}
-	item->resolver = r;
-	avahi_s_service_resolver_start(r);
+	core_resolver_start(m, item);
 }
 
 static void core_browse_cb(AvahiSServiceBrowser *b, AvahiIfIndex ifindex,

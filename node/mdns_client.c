@@ -125,10 +125,33 @@ static void resolve_cb(AvahiServiceResolver *r, AvahiIfIndex ifindex,
 		       const char *name, const char *type, const char *domain,
 		       const char *host_name, const AvahiAddress *a,
 		       uint16_t port, AvahiStringList *txt,
+		       AvahiLookupResultFlags flags, void *userdata);
+
+/* Start a resolver for ITEM, replacing any it has. */
+static void resolver_start(AvahiClient *c, struct wl_mdns_item *item)
+{
+	if (item->resolver != NULL)
+		avahi_service_resolver_free(item->resolver);
+	item->resolver_reported = 0;
+
+	item->resolver = avahi_service_resolver_new(
+		c, item->ifindex, item->protocol, item->name,
+		WL_MDNS_SERVICE_TYPE, item->domain, item->protocol, 0,
+		resolve_cb, item);
+	if (item->resolver == NULL)
+		wl_warn(MOD, "Could not start a resolver: %s", client_error(c));
+}
+
+static void resolve_cb(AvahiServiceResolver *r, AvahiIfIndex ifindex,
+		       AvahiProtocol protocol, AvahiResolverEvent event,
+		       const char *name, const char *type, const char *domain,
+		       const char *host_name, const AvahiAddress *a,
+		       uint16_t port, AvahiStringList *txt,
 		       AvahiLookupResultFlags flags, void *userdata)
 {
 	struct wl_mdns_item *item = userdata;
 	struct wl_mdns *m = item->owner;
+	AvahiClient *c = avahi_service_resolver_get_client(r);
 	char escaped[NAME_LOG_MAX];
 
 	(void)ifindex;
@@ -140,7 +163,15 @@ static void resolve_cb(AvahiServiceResolver *r, AvahiIfIndex ifindex,
 	if (m->stopping)
 		return;
 
+	/* avahi-daemon runs the same avahi-core resolver as the embedded
+	 * backend, so a later result gets a new resolver there as well (see
+	 * core_resolve_cb in mdns.c). */
+	if (event == AVAHI_RESOLVER_FOUND && item->resolver_reported) {
+		resolver_start(c, item);
+		return;
+	}
 	if (event == AVAHI_RESOLVER_FOUND) {
+		item->resolver_reported = 1;
 		wl_mdns_item_resolved(m, item, a, port, txt);
 		return;
 	}
@@ -149,7 +180,7 @@ static void resolve_cb(AvahiServiceResolver *r, AvahiIfIndex ifindex,
 	wl_warn(MOD,
 		"Could not resolve a service; the node may have stopped "
 		"service=\"%s\": %s",
-		escaped, client_error(avahi_service_resolver_get_client(r)));
+		escaped, client_error(c));
 	avahi_service_resolver_free(r);
 	item->resolver = NULL;
 }
@@ -170,12 +201,7 @@ static void item_new(struct wl_mdns_client *mc, AvahiClient *c,
 		wl_error(MOD, "Out of memory; a discovered service is ignored");
 		return;
 	}
-
-	item->resolver = avahi_service_resolver_new(
-		c, ifindex, protocol, name, WL_MDNS_SERVICE_TYPE, domain,
-		protocol, 0, resolve_cb, item);
-	if (item->resolver == NULL)
-		wl_warn(MOD, "Could not start a resolver: %s", client_error(c));
+	resolver_start(c, item);
 }
 
 static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex ifindex,

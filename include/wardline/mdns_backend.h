@@ -57,6 +57,7 @@ struct wl_mdns_item {
 	char *name;
 	char *domain;
 	void *resolver;      /* the backend's resolver while one runs */
+	int resolver_reported; /* RESOLVER has reported a result */
 	int resolved;        /* NODE, ADDR and PORT hold the last report */
 	unsigned char node[WL_MDNS_NODE_SIZE];
 	char addr[WL_MDNS_ADDR_MAX];

@@ -27,6 +27,10 @@ net_addr() { echo "$NET_SUBNET.$(($1 + 10))"; }
 net_cleanup() {
 	local i
 	for i in "${!NET_PIDS[@]}"; do
+		[ -n "${NET_PIDS[$i]}" ] && kill -TERM "${NET_PIDS[$i]}" 2>/dev/null
+	done
+	sleep 0.3
+	for i in "${!NET_PIDS[@]}"; do
 		[ -n "${NET_PIDS[$i]}" ] && kill -KILL "${NET_PIDS[$i]}" 2>/dev/null
 	done
 	wait 2>/dev/null
@@ -94,6 +98,13 @@ net_cli() {
 	local i=$1
 	shift
 	ip netns exec "$(net_ns "$i")" "$WL" "$@"
+}
+
+# The store summary of node I without the map size, which may differ.
+net_store() {
+	net_cli "$1" status --json 2>/dev/null | python3 -c 'import json,sys
+s = json.load(sys.stdin)["store"]
+print(s["events"], s["origins"], s["pending"], s["forks"])'
 }
 
 net_peers() {

@@ -33,6 +33,8 @@ fi
 
 PROBE=${PROBE:-build/net/mdns_probe}
 make -s --no-print-directory "$PROBE" || exit 1
+# Absolute, because nsenter into a mount namespace starts at its root.
+PROBE=$(realpath "$PROBE")
 
 if [ -n "${AVAHI_ROOT:-}" ]; then
 	AVAHI_DAEMON=${AVAHI_DAEMON:-$AVAHI_ROOT/usr/sbin/avahi-daemon}
@@ -234,6 +236,10 @@ echo "# first peer after: twin a $(first_ms ta) ms, twin b $(first_ms tb) ms"
 renames() {
 	cat "$work/ta.err" "$work/tb.err" | grep -c "$1" || true
 }
+check "twin a never reports its own address" \
+	none_of "$work/ta.out" " 10\.213\.0\.11 "
+check "twin b never reports its own address" \
+	none_of "$work/tb.out" " 10\.213\.0\.12 "
 host_renames=$(renames "Host name already used")
 service_renames=$(renames "Service name already used")
 echo "# renames: host $host_renames, service $service_renames"
@@ -296,11 +302,30 @@ daemon_checks() {
 	EOF
 
 	# The bus holds the namespace's private mount namespace, with a
-	# tmpfs on /run, which the daemon and the probe then enter.
-	ip netns exec wlmd-d unshare -m --propagation private sh -c \
-		'mount -n -t tmpfs tmpfs /run && mkdir -p /run/dbus &&
-		 exec "$0" --nofork --nopidfile --config-file="$1"' \
-		"$DBUS_DAEMON" "$work/dbus.conf" >"$work/dbus.log" 2>&1 &
+	# tmpfs on /run, which the daemon and the probe then enter. The
+	# daemon wants a user and a group "avahi" for its runtime directory;
+	# where the package did not create them, they exist only in copies
+	# of /etc/passwd and /etc/group mounted in that namespace.
+	cat >"$work/holder.sh" <<-'EOF'
+	set -e
+	mount -n -t tmpfs tmpfs /run
+	mkdir -p /run/dbus
+	if ! getent passwd avahi >/dev/null; then
+		cp /etc/passwd "$2/passwd"
+		echo "avahi:x:0:0:avahi:/nonexistent:/usr/sbin/nologin" \
+			>>"$2/passwd"
+		mount -n --bind "$2/passwd" /etc/passwd
+	fi
+	if ! getent group avahi >/dev/null; then
+		cp /etc/group "$2/group"
+		echo "avahi:x:0:" >>"$2/group"
+		mount -n --bind "$2/group" /etc/group
+	fi
+	exec "$1" --nofork --nopidfile --config-file="$2/dbus.conf"
+	EOF
+	ip netns exec wlmd-d unshare -m --propagation private \
+		sh "$work/holder.sh" "$DBUS_DAEMON" "$work" \
+		>"$work/dbus.log" 2>&1 &
 	pid_bus=$!
 	pids="$pids $pid_bus"
 	for _ in $(seq 50); do
@@ -328,7 +353,7 @@ daemon_checks() {
 	in_d timeout 10 "$AVAHI_BROWSE" -rpt _wardline._tcp \
 		>"$work/browse.out" 2>&1
 	check "avahi-browse lists the embedded node with its TXT record" \
-		grep -qE "^=;eth0;IPv4;wardline alpha;_wardline\._tcp;local;.*;10\.213\.0\.11;7001;.*\"node=$NODE_A\"" \
+		grep -qE "^=;eth0;IPv4;wardline\\\\032alpha;_wardline\._tcp;local;.*;10\.213\.0\.11;7001;.*\"node=$NODE_A\"" \
 		"$work/browse.out"
 	check "avahi-browse sees v=1 and the site" \
 		grep -qE "\"site=$SITE\".*\"v=1\"|\"v=1\".*\"site=$SITE\"" \
