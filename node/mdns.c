@@ -1,8 +1,9 @@
 /* mDNS discovery: the public functions, the code both backends share and
  * the embedded backend on avahi-core. The avahi-daemon backend is in
- * mdns_client.c; mdns_backend.h describes the split. */
+ * mdns_client.c, and mdns_backend.h describes the split. */
 #include "wardline/mdns.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,8 +57,7 @@ static int hex_value(char c)
 }
 
 /* Decode exactly 2 * N hex digits of SRC (LEN bytes) into DST. */
-static int hex_decode(unsigned char *dst, size_t n, const char *src,
-		      size_t len)
+static int hex_decode(unsigned char *dst, size_t n, const char *src, size_t len)
 {
 	if (len != 2 * n)
 		return WL_EINVAL;
@@ -89,7 +89,8 @@ static int key_equal(const char *key, size_t len, const char *name)
 	return len == strlen(name) && strncasecmp(key, name, len) == 0;
 }
 
-/* Store one "key=value" string of a TXT record; SEEN has a bit per key. */
+/* Store one "key=value" string of a TXT record. SEEN has a bit per key and
+ * BAD a bit per key with an invalid or repeated value. */
 static void txt_take_pair(const char *text, size_t size, unsigned *seen,
 			  unsigned *bad, int *version_ok,
 			  struct wl_mdns_txt *out)
@@ -115,9 +116,9 @@ static void txt_take_pair(const char *text, size_t size, unsigned *seen,
 	else
 		return;
 
-	/* A repeated key is rejected, not resolved by taking its first
-	 * occurrence as DNS-SD says: AvahiStringList stores the strings in
-	 * reverse wire order, so "first" is not reliable here. */
+	/* A repeated key is rejected. DNS-SD would take its first
+	 * occurrence, but AvahiStringList stores the strings in reverse wire
+	 * order, so "first" is not reliable here. */
 	if (*seen & bit)
 		*bad |= bit;
 	*seen |= bit;
@@ -265,7 +266,8 @@ struct wl_mdns_item *wl_mdns_item_find(struct wl_mdns *m, int ifindex,
 {
 	for (struct wl_mdns_item *i = m->items; i != NULL; i = i->next) {
 		if (i->ifindex == ifindex && i->protocol == protocol &&
-		    strcmp(i->name, name) == 0 && strcmp(i->domain, domain) == 0)
+		    strcmp(i->name, name) == 0 &&
+		    strcmp(i->domain, domain) == 0)
 			return i;
 	}
 	return NULL;
@@ -438,11 +440,11 @@ void wl_mdns_items_clear(struct wl_mdns *m)
 	}
 }
 
-/* The suffix is random, not the next number as avahi_alternative_service_name
- * picks: avahi compares the SRV and the TXT records of simultaneous probes
- * one by one, so two nodes with the same name can each lose on one record
- * and both rename, and with the same next name they would collide again on
- * every round. */
+/* The suffix is random, not the next number that
+ * avahi_alternative_service_name picks. Avahi 0.8 compares the SRV and the
+ * TXT records of simultaneous probes one by one, so two nodes with the same
+ * name can each lose on one record and both rename. With the same next name
+ * they would collide again on every round. */
 int wl_mdns_service_rename(struct wl_mdns *m)
 {
 	char old_name[NAME_LOG_MAX];
@@ -515,9 +517,9 @@ static void core_publish(struct wl_mdns *m, AvahiServer *s)
 
 	for (int i = 0; i < RENAME_MAX && err == AVAHI_ERR_COLLISION; i++) {
 		err = avahi_server_add_service_strlst(
-			s, c->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-			m->service_name, WL_MDNS_SERVICE_TYPE, NULL, NULL,
-			m->port, m->txt);
+		    s, c->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
+		    m->service_name, WL_MDNS_SERVICE_TYPE, NULL, NULL, m->port,
+		    m->txt);
 		if (err == AVAHI_ERR_COLLISION && wl_mdns_service_rename(m) < 0)
 			break;
 	}
@@ -566,11 +568,11 @@ static void core_group_cb(AvahiServer *s, AvahiSEntryGroup *g,
 }
 
 /* Make the next host name after a collision: the first choice plus "-" and
- * 4 random hex digits. avahi_alternative_host_name is deterministic, so two
- * nodes with the same name that both lose (each loses the tie-break on one
- * of IPv4 and IPv6) would pick the same next name and collide again on
- * every round; it also reads the trailing hex digits of our names as a
- * counter to increment. */
+ * 4 random hex digits. Two nodes with the same host name can both lose,
+ * because each loses the tie-break on one of IPv4 and IPv6. The
+ * deterministic avahi_alternative_host_name would give both the same next
+ * name, and they collided again every second in tests. It would also take
+ * the trailing hex digits of our names for a counter to increment. */
 static char *host_name_alternative(const struct wl_mdns *m)
 {
 	char label[64];
@@ -581,8 +583,8 @@ static char *host_name_alternative(const struct wl_mdns *m)
 	while (base_len > 0 && m->host_name[base_len - 1] == '-')
 		base_len--;
 
-	snprintf(label, sizeof(label), "%.*s-%04x", (int)base_len,
-		 m->host_name, (unsigned)randombytes_uniform(0x10000));
+	snprintf(label, sizeof(label), "%.*s-%04x", (int)base_len, m->host_name,
+		 (unsigned)randombytes_uniform(0x10000));
 	return strdup(label);
 }
 
@@ -595,8 +597,9 @@ static void core_rename_host(struct wl_mdns *m, AvahiServer *s)
 		wl_error(MOD, "Out of memory renaming the host");
 		return;
 	}
-	wl_warn(MOD, "Host name already used on the network, renamed old=%s "
-		     "new=%s",
+	wl_warn(MOD,
+		"Host name already used on the network, renamed old=%s "
+		"new=%s",
 		avahi_server_get_host_name(s), alt);
 
 	/* This re-enters core_server_cb with REGISTERING and later
@@ -627,7 +630,7 @@ static void core_server_cb(AvahiServer *s, AvahiServerState state,
 		core_rename_host(m, s);
 		break;
 	case AVAHI_SERVER_REGISTERING:
-		/* The records point at the old host name; they are added
+		/* The records point at the old host name. They are added
 		 * again once the server is running. */
 		if (c->group != NULL)
 			avahi_s_entry_group_reset(c->group);
@@ -660,9 +663,9 @@ static void core_resolver_start(struct wl_mdns *m, struct wl_mdns_item *item)
 	item->resolver_reported = 0;
 
 	r = avahi_s_service_resolver_prepare(
-		m->core->server, item->ifindex, item->protocol, item->name,
-		WL_MDNS_SERVICE_TYPE, item->domain, item->protocol, 0,
-		core_resolve_cb, item);
+	    m->core->server, item->ifindex, item->protocol, item->name,
+	    WL_MDNS_SERVICE_TYPE, item->domain, item->protocol, 0,
+	    core_resolve_cb, item);
 	if (r == NULL) {
 		wl_warn(MOD, "Could not start a resolver: %s",
 			avahi_strerror(avahi_server_errno(m->core->server)));
@@ -696,10 +699,10 @@ static void core_resolve_cb(AvahiSServiceResolver *r, AvahiIfIndex ifindex,
 
 	/* The resolver stays alive after its first result so that it
 	 * reports changes such as a new address. A later result is not
-	 * used as it is: avahi-core 0.8 keeps the old address when the SRV
-	 * record changes (another node took over the service name, or the
-	 * host was renamed), so it may pair the new node with an address
-	 * of the old one. A new resolver starts from a clean state. */
+	 * used as it is, because avahi-core 0.8 keeps the old address when
+	 * the SRV record changes. After another node took over the service
+	 * name, it reported that node with the address of the old one. A
+	 * new resolver starts from a clean state. */
 	if (event == AVAHI_RESOLVER_FOUND && item->resolver_reported) {
 		core_resolver_start(m, item);
 		return;
@@ -785,21 +788,38 @@ static int core_config(const struct wl_mdns *m, AvahiServerConfig *cfg)
 	cfg->publish_hinfo = 0;
 	cfg->publish_domain = 0;
 	cfg->enable_wide_area = 0;
-	/* With AAAA records on IPv4 as well, two nodes starting at once with
-	 * the same host name renamed each other over and over. */
+	/* With AAAA records on IPv4 as well, two Avahi 0.8 nodes starting at
+	 * once with the same host name were seen to rename each other over
+	 * and over. */
 	cfg->publish_aaaa_on_ipv4 = 0;
 	cfg->disallow_other_stacks = 1;
 	if (cfg->host_name == NULL)
 		return WL_ENOMEM;
 
 	for (size_t i = 0; i < m->n_interfaces; i++) {
-		cfg->allow_interfaces =
-			avahi_string_list_add(cfg->allow_interfaces,
-					      m->interfaces[i]);
+		cfg->allow_interfaces = avahi_string_list_add(
+		    cfg->allow_interfaces, m->interfaces[i]);
 		if (cfg->allow_interfaces == NULL)
 			return WL_ENOMEM;
 	}
 	return 0;
+}
+
+/* Return 1 if calls to avahi_entry_group_free reach libavahi-core's own
+ * function. libavahi-client 0.8 exports a public function of that name with
+ * other arguments, and the library loaded first serves every call, so
+ * avahi-core must be linked before avahi-client. */
+static int core_symbols_usable(void)
+{
+	void *lib = dlopen("libavahi-core.so.7", RTLD_NOW | RTLD_NOLOAD);
+	void *own = NULL;
+
+	if (lib == NULL)
+		return 0;
+	own = dlsym(lib, "avahi_entry_group_free");
+	dlclose(lib);
+	return own != NULL &&
+	       own == dlsym(RTLD_DEFAULT, "avahi_entry_group_free");
 }
 
 static int core_start(struct wl_mdns *m)
@@ -814,6 +834,13 @@ static int core_start(struct wl_mdns *m)
 		return WL_ENOMEM;
 	m->core = c;
 	avahi_set_log_function(core_log);
+	if (!core_symbols_usable()) {
+		wl_error(MOD,
+			 "libavahi-client was loaded before libavahi-core, "
+			 "so the embedded stack would call the wrong "
+			 "avahi_entry_group_free; link avahi-core first");
+		return WL_EIO;
+	}
 
 	err = core_config(m, &cfg);
 	if (err == 0)
@@ -833,8 +860,8 @@ static int core_start(struct wl_mdns *m)
 	}
 
 	c->browser = avahi_s_service_browser_prepare(
-		c->server, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-		WL_MDNS_SERVICE_TYPE, NULL, 0, core_browse_cb, m);
+	    c->server, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
+	    WL_MDNS_SERVICE_TYPE, NULL, 0, core_browse_cb, m);
 	if (c->browser == NULL) {
 		wl_error(MOD, "Could not start browsing for peers: %s",
 			 avahi_strerror(avahi_server_errno(c->server)));

@@ -1,5 +1,6 @@
 /* The avahi-daemon backend of the mDNS module, on avahi-client over the
  * D-Bus system bus. The shared code is in mdns.c. */
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,17 +15,20 @@
 
 #define MOD "mdns"
 
-/* Delay before a new client after a failure other than a lost daemon, in
- * milliseconds; a lost daemon is followed by a new client at once, which
- * then waits for the daemon to come back. */
+/* Delay in milliseconds before a new client after a failure other than a
+ * lost daemon. After a lost daemon the new client comes at once and waits
+ * for the daemon to return. */
 #define RETRY_MS 5000
 
-#define RENAME_MAX 16
+#define RENAME_MAX   16
 #define NAME_LOG_MAX (4 * 63 + 1)
+
+typedef int (*entry_group_free_fn)(AvahiEntryGroup *g);
 
 /* Freed in the close callback of RETRY, after wl_mdns_client_stop. */
 struct wl_mdns_client {
 	struct wl_mdns *m;
+	entry_group_free_fn group_free;
 	AvahiClient *client;
 	AvahiEntryGroup *group;
 	AvahiServiceBrowser *browser;
@@ -47,6 +51,10 @@ static void client_publish(struct wl_mdns_client *mc, AvahiClient *c)
 	struct wl_mdns *m = mc->m;
 	int err = AVAHI_ERR_COLLISION;
 
+	/* NOTE: when avahi-daemon rejects the new group, avahi_entry_group_new
+	 * frees it by the clashing name (see group_free_lookup) and aborts
+	 * on an assertion in libavahi-core. Only a daemon that fails at this
+	 * moment does that. */
 	if (mc->group == NULL)
 		mc->group = avahi_entry_group_new(c, group_cb, mc);
 	if (mc->group == NULL) {
@@ -59,14 +67,14 @@ static void client_publish(struct wl_mdns_client *mc, AvahiClient *c)
 	if (!avahi_entry_group_is_empty(mc->group))
 		return;
 
-	/* NOTE: the service goes on every interface avahi-daemon uses (its
-	 * allow-interfaces setting); the configured interface list only
-	 * filters the peers found. */
+	/* NOTE: the service goes on every interface avahi-daemon uses, as
+	 * its allow-interfaces setting decides. The configured interface
+	 * list only filters the peers found. */
 	for (int i = 0; i < RENAME_MAX && err == AVAHI_ERR_COLLISION; i++) {
 		err = avahi_entry_group_add_service_strlst(
-			mc->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-			m->service_name, WL_MDNS_SERVICE_TYPE, NULL, NULL,
-			m->port, m->txt);
+		    mc->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
+		    m->service_name, WL_MDNS_SERVICE_TYPE, NULL, NULL, m->port,
+		    m->txt);
 		if (err == AVAHI_ERR_COLLISION && wl_mdns_service_rename(m) < 0)
 			break;
 	}
@@ -135,9 +143,8 @@ static void resolver_start(AvahiClient *c, struct wl_mdns_item *item)
 	item->resolver_reported = 0;
 
 	item->resolver = avahi_service_resolver_new(
-		c, item->ifindex, item->protocol, item->name,
-		WL_MDNS_SERVICE_TYPE, item->domain, item->protocol, 0,
-		resolve_cb, item);
+	    c, item->ifindex, item->protocol, item->name, WL_MDNS_SERVICE_TYPE,
+	    item->domain, item->protocol, 0, resolve_cb, item);
 	if (item->resolver == NULL)
 		wl_warn(MOD, "Could not start a resolver: %s", client_error(c));
 }
@@ -247,10 +254,9 @@ static void client_browse(struct wl_mdns_client *mc, AvahiClient *c)
 	if (mc->browser != NULL)
 		return;
 
-	mc->browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC,
-						AVAHI_PROTO_UNSPEC,
-						WL_MDNS_SERVICE_TYPE, NULL, 0,
-						browse_cb, mc);
+	mc->browser = avahi_service_browser_new(
+	    c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, WL_MDNS_SERVICE_TYPE, NULL,
+	    0, browse_cb, mc);
 	if (mc->browser == NULL)
 		wl_error(MOD,
 			 "Could not browse for peers through avahi-daemon; "
@@ -258,20 +264,42 @@ static void client_browse(struct wl_mdns_client *mc, AvahiClient *c)
 			 client_error(c));
 }
 
+/* Look up avahi_entry_group_free in libavahi-client itself. Avahi 0.8's
+ * libavahi-core exports an internal function of the same name that takes
+ * (AvahiServer *, AvahiSEntryGroup *). Every call by that name, also the one
+ * inside avahi_client_free, goes to the library loaded first, and that must
+ * be libavahi-core or the embedded stack breaks. So the group is freed
+ * through this pointer before avahi_client_free, which then finds no group
+ * to free. */
+static entry_group_free_fn group_free_lookup(void)
+{
+	void *lib = dlopen("libavahi-client.so.3", RTLD_NOW | RTLD_NOLOAD);
+	entry_group_free_fn fn = NULL;
+	void *sym;
+
+	if (lib == NULL)
+		return NULL;
+	sym = dlsym(lib, "avahi_entry_group_free");
+	memcpy(&fn, &sym, sizeof(fn));
+	dlclose(lib);
+	return fn;
+}
+
 /* Free the client with its group, browser and resolvers. The items go
  * without removal reports: the peers were not seen to leave. */
 static void client_drop(struct wl_mdns_client *mc)
 {
+	if (mc->group != NULL)
+		mc->group_free(mc->group);
+	mc->group = NULL;
 	if (mc->client != NULL)
 		avahi_client_free(mc->client);
 	mc->client = NULL;
-	mc->group = NULL;
 	mc->browser = NULL;
 	wl_mdns_items_clear(mc->m);
 }
 
-static void client_cb(AvahiClient *c, AvahiClientState state,
-		      void *userdata);
+static void client_cb(AvahiClient *c, AvahiClientState state, void *userdata);
 
 static void retry_cb(uv_timer_t *timer)
 {
@@ -279,9 +307,9 @@ static void retry_cb(uv_timer_t *timer)
 	int err = 0;
 
 	client_drop(mc);
-	mc->client = avahi_client_new(wl_uvpoll_get(mc->m->poll),
-				      AVAHI_CLIENT_NO_FAIL, client_cb, mc,
-				      &err);
+	mc->client =
+	    avahi_client_new(wl_uvpoll_get(mc->m->poll), AVAHI_CLIENT_NO_FAIL,
+			     client_cb, mc, &err);
 	if (mc->client != NULL)
 		return;
 
@@ -325,7 +353,7 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *userdata)
 		break;
 	case AVAHI_CLIENT_S_COLLISION:
 	case AVAHI_CLIENT_S_REGISTERING:
-		/* The daemon is choosing a new host name; the service is
+		/* The daemon is choosing a new host name. The service is
 		 * added again once it is running. */
 		if (mc->group != NULL)
 			avahi_entry_group_reset(mc->group);
@@ -357,11 +385,17 @@ int wl_mdns_client_start(struct wl_mdns *m)
 	mc->retry.data = mc;
 	m->client = mc;
 
+	mc->group_free = group_free_lookup();
+	if (mc->group_free == NULL) {
+		wl_error(MOD, "Could not find avahi_entry_group_free in "
+			      "libavahi-client.so.3; use the embedded backend");
+		return WL_EIO;
+	}
+
 	/* AVAHI_CLIENT_NO_FAIL lets a client made after a lost daemon wait
-	 * for its return; at start a missing daemon is still an error. */
-	mc->client = avahi_client_new(wl_uvpoll_get(m->poll),
-				      AVAHI_CLIENT_NO_FAIL, client_cb, mc,
-				      &err);
+	 * for its return. At start a missing daemon is still an error. */
+	mc->client = avahi_client_new(
+	    wl_uvpoll_get(m->poll), AVAHI_CLIENT_NO_FAIL, client_cb, mc, &err);
 	if (mc->client == NULL) {
 		wl_error(MOD,
 			 "Could not connect to the D-Bus system bus: %s; start "

@@ -763,13 +763,20 @@ static void on_mdns_found(void *arg, const unsigned char node[32],
 			  const char *addr, uint16_t port)
 {
 	struct wl_runtime *rt = arg;
+	struct wl_contact *c;
 
 	if (rt->stopping || is_revoked(rt, node))
 		return;
-	if (wl_discovery_add(rt->book, node, addr, port, WL_CONTACT_MDNS) ==
-	    NULL)
+	c = wl_discovery_add(rt->book, node, addr, port, WL_CONTACT_MDNS);
+	if (c == NULL) {
 		wl_warn(MOD, "address book full; mDNS peer dropped addr=%s",
 			addr);
+		return;
+	}
+	/* A fresh announcement means the node is back (its interface came
+	 * up, it restarted): try at once instead of after the backoff. */
+	if (c->link == NULL)
+		wl_discovery_linked(c, c->last_linked_ms);
 	schedule_dial(rt);
 }
 

@@ -19,8 +19,8 @@ struct wl_uvpoll {
 	struct AvahiTimeout *timeouts;
 };
 
-/* OWNER is NULL once the watch is freed by Avahi or by wl_uvpoll_free; the
- * memory itself lives until libuv's close callback. */
+/* OWNER is NULL once Avahi or wl_uvpoll_free has freed the watch. The memory
+ * itself lives until libuv's close callback. */
 struct AvahiWatch {
 	uv_poll_t handle;
 	struct wl_uvpoll *owner;
@@ -61,7 +61,7 @@ static int watch_uv_events(AvahiWatchEvent events)
 
 static void watch_poll_cb(uv_poll_t *handle, int status, int uv_events);
 
-/* Start or stop polling to match the requested events. A watch that asks for
+/* Start or stop polling to match the requested events. A watch that requests
  * neither input nor output stays stopped until the next update. */
 static void watch_apply(AvahiWatch *w)
 {
@@ -80,11 +80,11 @@ static void watch_poll_cb(uv_poll_t *handle, int status, int uv_events)
 	AvahiWatchEvent events = 0;
 
 	/* libuv stops the handle and reports only an error on POLLERR. Avahi
-	 * clears a pending socket error by reading, so it is told about the
-	 * events it asked for as well. */
+	 * clears a pending socket error by reading, so the callback also gets
+	 * the events the watch requested. */
 	if (status < 0) {
-		events = AVAHI_WATCH_ERR | (w->events & (AVAHI_WATCH_IN |
-							 AVAHI_WATCH_OUT));
+		events = AVAHI_WATCH_ERR |
+			 (w->events & (AVAHI_WATCH_IN | AVAHI_WATCH_OUT));
 		w->errors++;
 	} else {
 		if (uv_events & UV_READABLE)
@@ -115,7 +115,7 @@ static AvahiWatch *watch_new(const AvahiPoll *api, int fd,
 		return NULL;
 
 	/* uv_poll_init fails for a descriptor that this loop already polls
-	 * and for one that epoll cannot watch; Avahi handles a NULL watch as
+	 * and for one that epoll cannot watch. Avahi handles a NULL watch as
 	 * a failure of the operation that needed it. */
 	if (uv_poll_init(p->loop, &w->handle, fd) != 0) {
 		free(w);

@@ -27,11 +27,16 @@ enum wl_mdns_backend {
 };
 
 /* A node found on the network: its id, a numeric address (IPv4 or IPv6;
- * IPv6 link-local addresses carry "%ifname") and the peer port. */
+ * IPv6 link-local addresses carry "%ifname") and the peer port. A node may
+ * be reported more than once: once per interface and address family, and
+ * again when its address changes or its service is renamed. Called on the
+ * loop. It must not call wl_mdns_stop. */
 typedef void (*wl_mdns_found_fn)(void *arg, const unsigned char node[32],
 				 const char *addr, uint16_t port);
 
-/* A node's service was withdrawn (clean shutdown or expiry). */
+/* A node's service was withdrawn (clean shutdown or expiry), or the last
+ * interface on which it was seen went down. Called on the loop. It must not
+ * call wl_mdns_stop. */
 typedef void (*wl_mdns_removed_fn)(void *arg, const unsigned char node[32]);
 
 struct wl_mdns_config {
@@ -53,9 +58,11 @@ struct wl_mdns;
 
 /* Start publishing and browsing on LOOP. CFG's strings are copied. Errors
  * after start (collisions, interface changes, daemon restarts) are handled
- * inside and logged. Returns 0 and *OUT, or WL_EIO (the stack could not
- * start: another mDNS stack owns port 5353 in this network namespace, or
- * avahi-daemon is not running) or WL_ENOMEM. */
+ * inside and logged. Returns 0 and *OUT, WL_EIO, WL_EINVAL (an id or the
+ * name missing) or WL_ENOMEM. WL_EIO means that the stack could not start,
+ * because another mDNS stack owns port 5353 in this network namespace or
+ * avahi-daemon is not running, and the reason is logged. After a failure
+ * too, the loop must run again before uv_loop_close. */
 int wl_mdns_start(uv_loop_t *loop, const struct wl_mdns_config *cfg,
 		  struct wl_mdns **out);
 

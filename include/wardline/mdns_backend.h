@@ -1,7 +1,7 @@
 /* Internal interface of the mDNS module, shared by its two backends and
  * used by its unit tests; nothing else includes it.
  *
- * node/mdns.c holds the public functions, the code both backends share
+ * node/mdns.c contains the public functions, the code both backends share
  * (TXT records, the peer filter, the table of browsed services and the
  * found/removed reports) and the embedded backend on avahi-core.
  * node/mdns_client.c holds the avahi-daemon backend on avahi-client.
@@ -39,13 +39,13 @@ struct wl_mdns_txt {
 	unsigned char node[WL_MDNS_NODE_SIZE];
 };
 
-/* What a resolved TXT record means for this node. */
+/* The meaning of a resolved TXT record for this node. */
 enum wl_mdns_verdict {
 	WL_MDNS_PEER = 0,      /* same site and version, another node */
-	WL_MDNS_SELF,          /* this node's own service */
+	WL_MDNS_SELF,	       /* this node's own service */
 	WL_MDNS_OTHER_SITE,    /* a node of another site */
 	WL_MDNS_OTHER_VERSION, /* "v" missing or not "1" */
-	WL_MDNS_MALFORMED      /* "site" or "node" missing, repeated or not hex */
+	WL_MDNS_MALFORMED /* "site" or "node" missing, repeated or not hex */
 };
 
 /* One service seen by the browser on one interface and protocol. */
@@ -56,9 +56,9 @@ struct wl_mdns_item {
 	int protocol;
 	char *name;
 	char *domain;
-	void *resolver;      /* the backend's resolver while one runs */
+	void *resolver;	       /* the backend's resolver while one runs */
 	int resolver_reported; /* RESOLVER has reported a result */
-	int resolved;        /* NODE, ADDR and PORT hold the last report */
+	int resolved;	       /* NODE, ADDR and PORT hold the last report */
 	unsigned char node[WL_MDNS_NODE_SIZE];
 	char addr[WL_MDNS_ADDR_MAX];
 	uint16_t port;
@@ -84,7 +84,8 @@ struct wl_mdns {
 	wl_mdns_removed_fn removed;
 	void *arg;
 	struct wl_mdns_item *items;
-	int stopping; /* set by wl_mdns_stop; backends ignore late callbacks */
+	int stopping; /* set by wl_mdns_stop, so backends ignore late callbacks
+		       */
 	struct wl_mdns_core *core;
 	struct wl_mdns_client *client;
 };
@@ -96,21 +97,21 @@ AvahiStringList *wl_mdns_txt_build(const unsigned char node[32],
 				   const unsigned char site[16]);
 
 /* Parse TXT into *OUT. Keys are compared without regard to case, as DNS-SD
- * requires; hex digits may be of either case; other keys are ignored.
+ * requires. Hex digits may be of either case, and other keys are ignored.
  * Returns 0, WL_EVERSION ("v" missing or not exactly "1") or WL_EINVAL
  * ("site" or "node" missing, repeated, of the wrong length or not hex). */
 int wl_mdns_txt_parse(AvahiStringList *txt, struct wl_mdns_txt *out);
 
-/* Decide whether TXT comes from a peer of the node NODE of site SITE; on
+/* Decide whether TXT comes from a peer of the node NODE of site SITE. On
  * WL_MDNS_PEER the peer's node id is in PEER. */
 enum wl_mdns_verdict wl_mdns_txt_check(AvahiStringList *txt,
 				       const unsigned char node[32],
 				       const unsigned char site[16],
 				       unsigned char peer[32]);
 
-/* Make the host name "<name>-<first 8 hex digits of NODE>" from the device
- * name, reduced to lower-case letters, digits and single hyphens so that it
- * is a valid DNS label; an empty result becomes "wardline". Returns a
+/* Make the host name "<name>-<first 8 hex digits of NODE>". The device name
+ * is reduced to lower-case letters, digits and single hyphens, so the result
+ * is a valid DNS label, and an empty result becomes "wardline". Returns a
  * malloc'ed string or NULL when out of memory. */
 char *wl_mdns_host_name_make(const char *name, const unsigned char node[32]);
 
@@ -144,7 +145,7 @@ void wl_mdns_item_resolved(struct wl_mdns *m, struct wl_mdns_item *item,
  * report the node as removed when no other item maps to it. */
 void wl_mdns_item_remove(struct wl_mdns *m, struct wl_mdns_item *item);
 
-/* Free every item without reports; the backend has freed the resolvers or
+/* Free every item without reports. The backend has freed the resolvers or
  * is about to free them all with its server or client. */
 void wl_mdns_items_clear(struct wl_mdns *m);
 

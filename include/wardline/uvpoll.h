@@ -22,9 +22,9 @@ int wl_uvpoll_new(uv_loop_t *loop, struct wl_uvpoll **out);
 const AvahiPoll *wl_uvpoll_get(struct wl_uvpoll *p);
 
 /* Free P. Call it only after the Avahi server or client that used it has
- * been freed. Any watch or timeout that Avahi left behind is closed; the
- * handles are released asynchronously, by the next run of the loop.
- * Accepts NULL. */
+ * been freed. Any watch or timeout that Avahi left behind is closed, and the
+ * handles are released asynchronously by the next run of the loop. Accepts
+ * NULL. */
 void wl_uvpoll_free(struct wl_uvpoll *p);
 
 #endif

@@ -140,6 +140,11 @@ net_wait() {
 	done
 }
 
+# As net_wait, printing nothing: for use inside net_check.
+net_until() {
+	net_wait "$@" >/dev/null
+}
+
 net_check() {
 	local name=$1
 	shift

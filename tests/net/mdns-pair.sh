@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: root
 # mDNS discovery between nodes, each in a network namespace of its own on a
 # private bridge (wlmd-br0, 10.213.0.0/24), so that no mDNS packet leaves
 # this machine's test bridge. Runs build/net/mdns_probe (or $PROBE) and
@@ -165,7 +166,8 @@ setup() {
 }
 
 if ! setup; then
-	echo "mdns: could not create the namespaces" >&2
+	echo "mdns: could not create the namespaces; check that iproute2" \
+		"supports veth and bridge links here" >&2
 	exit 1
 fi
 
@@ -301,11 +303,11 @@ daemon_checks() {
 	enable-reflector=no
 	EOF
 
-	# The bus holds the namespace's private mount namespace, with a
-	# tmpfs on /run, which the daemon and the probe then enter. The
-	# daemon wants a user and a group "avahi" for its runtime directory;
-	# where the package did not create them, they exist only in copies
-	# of /etc/passwd and /etc/group mounted in that namespace.
+	# The bus process keeps a private mount namespace with a tmpfs on
+	# /run, and the daemon and the probe enter it. The daemon needs a
+	# user and a group "avahi" for its runtime directory. Where the
+	# package did not create them, they exist only in copies of
+	# /etc/passwd and /etc/group mounted in that namespace.
 	cat >"$work/holder.sh" <<-'EOF'
 	set -e
 	mount -n -t tmpfs tmpfs /run
@@ -337,9 +339,11 @@ daemon_checks() {
 	run_probe wlmd-a da --node "$NODE_A" --site "$SITE" --name alpha \
 		--port 7001
 	pid_a=$last_pid
-	in_d "$PROBE" --seconds 120 --backend avahi-daemon \
-		--node "$NODE_D" --site "$SITE" --name delta --port 7004 \
-		>"$work/dd.out" 2>"$work/dd.err" &
+	# nsenter itself, not in_d: a function in the background would run
+	# in a subshell, and $! would be that subshell, not the probe.
+	nsenter -t "$pid_bus" -m -n "$PROBE" --seconds 120 \
+		--backend avahi-daemon --node "$NODE_D" --site "$SITE" \
+		--name delta --port 7004 >"$work/dd.out" 2>"$work/dd.err" &
 	pid_d=$!
 	pids="$pids $pid_d"
 
@@ -365,7 +369,7 @@ daemon_checks() {
 		[ $? -eq 2 ]
 
 	# Daemon restart: the backend waits, then publishes and browses
-	# again; the embedded node sees it leave and come back.
+	# again, and the embedded node reports it removed and found again.
 	removed_d=$(count "$work/da.out" "^removed $NODE_D$")
 	found_a=$(count "$work/dd.out" "^found $NODE_A 10\.213\.0\.11 7001$")
 	kill -TERM "$pid_avahi"

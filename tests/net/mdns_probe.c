@@ -55,8 +55,8 @@ static void print_hex(const unsigned char *id, size_t n)
 		printf("%02x", id[i]);
 }
 
-static void on_found(void *arg, const unsigned char node[32],
-		     const char *addr, uint16_t port)
+static void on_found(void *arg, const unsigned char node[32], const char *addr,
+		     uint16_t port)
 {
 	struct probe *p = arg;
 

@@ -1,7 +1,7 @@
 /* Unit tests of the mDNS module's network-free parts: TXT records, the peer
  * filter, host and service names, the table of browsed services with its
  * found/removed reports, and the AvahiPoll adapter on a private libuv loop.
- * Nothing here opens a socket; discovery itself is tested by
+ * Nothing here opens a socket. Discovery itself is tested by
  * tests/net/mdns-pair.sh in network namespaces. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,9 +25,9 @@
 #include "wardline/uvpoll.h"
 
 #define SITE_HEX "00112233445566778899aabbccddeeff"
-#define NODE_HEX                                                             \
+#define NODE_HEX                                                               \
 	"0101010101010101010101010101010101010101010101010101010101010101"
-#define PEER_HEX                                                             \
+#define PEER_HEX                                                               \
 	"A2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2"
 
 static const unsigned char site_id[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
@@ -102,35 +102,31 @@ struct txt_case {
 };
 
 static const struct txt_case txt_cases[] = {
-	{"valid", {"v=1", "site=" SITE_HEX, "node=" NODE_HEX}, 0},
-	{"key case and hex case",
-	 {"V=1", "SITE=" SITE_HEX, "Node=" PEER_HEX},
-	 0},
-	{"extra keys ignored",
-	 {"flag", "x=y", "v=1", "site=" SITE_HEX, "node=" NODE_HEX, "=z"},
-	 0},
-	{"v missing", {"site=" SITE_HEX, "node=" NODE_HEX}, WL_EVERSION},
-	{"v=2", {"v=2", "site=" SITE_HEX, "node=" NODE_HEX}, WL_EVERSION},
-	{"v empty", {"v=", "site=" SITE_HEX, "node=" NODE_HEX}, WL_EVERSION},
-	{"v=10", {"v=10", "site=" SITE_HEX, "node=" NODE_HEX}, WL_EVERSION},
-	{"v without value", {"v", "site=" SITE_HEX, "node=" NODE_HEX},
-	 WL_EVERSION},
-	{"v repeated",
-	 {"v=1", "v=1", "site=" SITE_HEX, "node=" NODE_HEX},
-	 WL_EVERSION},
-	{"site missing", {"v=1", "node=" NODE_HEX}, WL_EINVAL},
-	{"node missing", {"v=1", "site=" SITE_HEX}, WL_EINVAL},
-	{"site short", {"v=1", "site=0011", "node=" NODE_HEX}, WL_EINVAL},
-	{"site long", {"v=1", "site=" SITE_HEX "00", "node=" NODE_HEX},
-	 WL_EINVAL},
-	{"node not hex",
-	 {"v=1", "site=" SITE_HEX,
-	  "node=zz01010101010101010101010101010101010101010101010101010101010101"},
-	 WL_EINVAL},
-	{"node repeated",
-	 {"v=1", "site=" SITE_HEX, "node=" NODE_HEX, "node=" PEER_HEX},
-	 WL_EINVAL},
-	{"empty", {NULL}, WL_EVERSION},
+    {"valid", {"v=1", "site=" SITE_HEX, "node=" NODE_HEX}, 0},
+    {"key case and hex case", {"V=1", "SITE=" SITE_HEX, "Node=" PEER_HEX}, 0},
+    {"extra keys ignored",
+     {"flag", "x=y", "v=1", "site=" SITE_HEX, "node=" NODE_HEX, "=z"},
+     0},
+    {"v missing", {"site=" SITE_HEX, "node=" NODE_HEX}, WL_EVERSION},
+    {"v=2", {"v=2", "site=" SITE_HEX, "node=" NODE_HEX}, WL_EVERSION},
+    {"v empty", {"v=", "site=" SITE_HEX, "node=" NODE_HEX}, WL_EVERSION},
+    {"v=10", {"v=10", "site=" SITE_HEX, "node=" NODE_HEX}, WL_EVERSION},
+    {"v without value", {"v", "site=" SITE_HEX, "node=" NODE_HEX}, WL_EVERSION},
+    {"v repeated",
+     {"v=1", "v=1", "site=" SITE_HEX, "node=" NODE_HEX},
+     WL_EVERSION},
+    {"site missing", {"v=1", "node=" NODE_HEX}, WL_EINVAL},
+    {"node missing", {"v=1", "site=" SITE_HEX}, WL_EINVAL},
+    {"site short", {"v=1", "site=0011", "node=" NODE_HEX}, WL_EINVAL},
+    {"site long", {"v=1", "site=" SITE_HEX "00", "node=" NODE_HEX}, WL_EINVAL},
+    {"node not hex",
+     {"v=1", "site=" SITE_HEX,
+      "node=zz01010101010101010101010101010101010101010101010101010101010101"},
+     WL_EINVAL},
+    {"node repeated",
+     {"v=1", "site=" SITE_HEX, "node=" NODE_HEX, "node=" PEER_HEX},
+     WL_EINVAL},
+    {"empty", {NULL}, WL_EVERSION},
 };
 
 static AvahiStringList *txt_from(const char *const *strings)
@@ -152,7 +148,8 @@ static void txt_parse_cases(void **state)
 
 		if (err != txt_cases[i].expected)
 			fail_msg("case \"%s\": parse returned %d, expected %d",
-				 txt_cases[i].label, err, txt_cases[i].expected);
+				 txt_cases[i].label, err,
+				 txt_cases[i].expected);
 		avahi_string_list_free(txt);
 	}
 }
@@ -223,9 +220,9 @@ static void host_name_cases(void **state)
 	free(name);
 
 	name = wl_mdns_host_name_make(
-		"a-very-long-device-name-that-goes-on-and-on-past-the-"
-		"sixty-three-byte-limit-of-a-label",
-		node);
+	    "a-very-long-device-name-that-goes-on-and-on-past-the-"
+	    "sixty-three-byte-limit-of-a-label",
+	    node);
 	assert_true(strlen(name) <= 63);
 	assert_true(avahi_is_valid_host_name(name));
 	assert_string_equal(name + strlen(name) - 9, "-a1b2c3d4");
@@ -237,10 +234,11 @@ static int utf8_valid(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p != 0) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1
-				   : (*p & 0xf0) == 0xe0 ? 2
-				   : (*p & 0xf8) == 0xf0 ? 3
-							 : -1;
+		int n = *p < 0x80	      ? 0
+			: (*p & 0xe0) == 0xc0 ? 1
+			: (*p & 0xf0) == 0xe0 ? 2
+			: (*p & 0xf8) == 0xf0 ? 3
+					      : -1;
 
 		if (n < 0)
 			return 0;
@@ -282,6 +280,44 @@ static void service_name_cases(void **state)
 	free(name);
 }
 
+static void service_rename_random_suffix(void **state)
+{
+	struct wl_mdns m;
+	char longname[200] = "a";
+	unsigned number = 0;
+	char rest = 0;
+
+	(void)state;
+	wl_log_set_level(WL_LOG_ERROR);
+	memset(&m, 0, sizeof(m));
+	m.service_base = wl_mdns_service_name_make("twin");
+	m.service_name = strdup(m.service_base);
+
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(wl_mdns_service_rename(&m), 0);
+		assert_int_equal(sscanf(m.service_name, "wardline twin #%u%c",
+					&number, &rest),
+				 1);
+		assert_in_range(number, 2, 9999);
+	}
+	free(m.service_base);
+	free(m.service_name);
+
+	/* The base is cut at a character boundary to leave room for the
+	 * suffix within the 63 bytes of a label. */
+	for (int i = 0; i < 30; i++)
+		strcat(longname, "\xe2\x82\xac");
+	m.service_base = wl_mdns_service_name_make(longname);
+	m.service_name = strdup(m.service_base);
+	assert_int_equal(wl_mdns_service_rename(&m), 0);
+	assert_true(strlen(m.service_name) <= 63);
+	assert_true(utf8_valid(m.service_name));
+	assert_true(avahi_is_valid_service_name(m.service_name));
+	assert_non_null(strstr(m.service_name, " #"));
+	free(m.service_base);
+	free(m.service_name);
+}
+
 /* Reports collected from the item table. */
 struct reports {
 	int found;
@@ -291,8 +327,8 @@ struct reports {
 	uint16_t last_port;
 };
 
-static void on_found(void *arg, const unsigned char node[32],
-		     const char *addr, uint16_t port)
+static void on_found(void *arg, const unsigned char node[32], const char *addr,
+		     uint16_t port)
 {
 	struct reports *r = arg;
 
@@ -338,20 +374,19 @@ static void items_report_once_per_change(void **state)
 	fake_mdns(&m, &r);
 	fill(peer, sizeof(peer), 0xa2);
 	txt = wl_mdns_txt_build(peer, site_id);
-	assert_non_null(avahi_address_parse("10.213.0.12", AVAHI_PROTO_INET,
-					    &a4));
-	assert_non_null(avahi_address_parse("10.213.0.22", AVAHI_PROTO_INET,
-					    &a4b));
-	assert_non_null(avahi_address_parse("fe80::1", AVAHI_PROTO_INET6,
-					    &a6));
+	assert_non_null(
+	    avahi_address_parse("10.213.0.12", AVAHI_PROTO_INET, &a4));
+	assert_non_null(
+	    avahi_address_parse("10.213.0.22", AVAHI_PROTO_INET, &a4b));
+	assert_non_null(avahi_address_parse("fe80::1", AVAHI_PROTO_INET6, &a6));
 
 	v4 = wl_mdns_item_add(&m, 1, AVAHI_PROTO_INET, "wardline b", "local");
 	v6 = wl_mdns_item_add(&m, 1, AVAHI_PROTO_INET6, "wardline b", "local");
-	assert_ptr_equal(wl_mdns_item_find(&m, 1, AVAHI_PROTO_INET,
-					   "wardline b", "local"),
-			 v4);
-	assert_null(wl_mdns_item_find(&m, 2, AVAHI_PROTO_INET, "wardline b",
-				      "local"));
+	assert_ptr_equal(
+	    wl_mdns_item_find(&m, 1, AVAHI_PROTO_INET, "wardline b", "local"),
+	    v4);
+	assert_null(
+	    wl_mdns_item_find(&m, 2, AVAHI_PROTO_INET, "wardline b", "local"));
 
 	wl_mdns_item_resolved(&m, v4, &a4, 7000, txt);
 	assert_int_equal(r.found, 1);
@@ -494,11 +529,11 @@ static void uvpoll_timers_in_order(void **state)
 	api = wl_uvpoll_get(poll);
 
 	for (int i = 0; i < 4; i++) {
-		probes[i] = (struct timer_probe){api, {0, 0}, delays_ms[i],
-						 order, &n, 0, i == 1};
+		probes[i] = (struct timer_probe){
+		    api, {0, 0}, delays_ms[i], order, &n, 0, i == 1};
 		avahi_elapse_time(&probes[i].due, (unsigned)delays_ms[i], 0);
-		timeouts[i] = api->timeout_new(api, &probes[i].due,
-					       timer_fired, &probes[i]);
+		timeouts[i] = api->timeout_new(api, &probes[i].due, timer_fired,
+					       &probes[i]);
 		assert_non_null(timeouts[i]);
 	}
 	/* Disarmed before it is due: it must never fire. */
@@ -616,10 +651,10 @@ static void uvpoll_free_closes_leftovers(void **state)
 	api = wl_uvpoll_get(poll);
 
 	avahi_elapse_time(&due, 1, 0);
-	assert_non_null(api->timeout_new(api, &due, never_called_timeout,
-					 NULL));
-	assert_non_null(api->timeout_new(api, NULL, never_called_timeout,
-					 NULL));
+	assert_non_null(
+	    api->timeout_new(api, &due, never_called_timeout, NULL));
+	assert_non_null(
+	    api->timeout_new(api, NULL, never_called_timeout, NULL));
 	assert_non_null(api->watch_new(api, fds[0], AVAHI_WATCH_IN,
 				       never_called_watch, NULL));
 	assert_int_equal(write(fds[1], "x", 1), 1);
@@ -634,18 +669,19 @@ static void uvpoll_free_closes_leftovers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(txt_build_fields),
-		cmocka_unit_test(txt_parse_round_trip),
-		cmocka_unit_test(txt_parse_cases),
-		cmocka_unit_test(txt_check_verdicts),
-		cmocka_unit_test(host_name_cases),
-		cmocka_unit_test(service_name_cases),
-		cmocka_unit_test(items_report_once_per_change),
-		cmocka_unit_test(items_filter_and_replace),
-		cmocka_unit_test(interfaces_allowed_list),
-		cmocka_unit_test(uvpoll_timers_in_order),
-		cmocka_unit_test(uvpoll_watch_reads_pipe),
-		cmocka_unit_test(uvpoll_free_closes_leftovers),
+	    cmocka_unit_test(txt_build_fields),
+	    cmocka_unit_test(txt_parse_round_trip),
+	    cmocka_unit_test(txt_parse_cases),
+	    cmocka_unit_test(txt_check_verdicts),
+	    cmocka_unit_test(host_name_cases),
+	    cmocka_unit_test(service_name_cases),
+	    cmocka_unit_test(service_rename_random_suffix),
+	    cmocka_unit_test(items_report_once_per_change),
+	    cmocka_unit_test(items_filter_and_replace),
+	    cmocka_unit_test(interfaces_allowed_list),
+	    cmocka_unit_test(uvpoll_timers_in_order),
+	    cmocka_unit_test(uvpoll_watch_reads_pipe),
+	    cmocka_unit_test(uvpoll_free_closes_leftovers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
