@@ -167,16 +167,23 @@ static void apply_revocation(struct wl_runtime *rt, const unsigned char *body,
 	wl_discovery_forget(rt->book, r.node_pk);
 }
 
-/* Apply the revocation carried by the whole encoded event BUF, if any. */
-static void check_revocation_event(struct wl_runtime *rt,
-				   const unsigned char *buf, size_t len)
+/* Apply the revocations among the events of ORIGIN after seq AFTER: new
+ * events, whether a peer sent them or another process (the CLI) appended
+ * them. */
+static void scan_revocations(struct wl_runtime *rt,
+			     const unsigned char origin[32], uint64_t after)
 {
-	struct wl_event ev;
+	struct wl_store_iter *it = NULL;
+	struct wl_store_entry e;
+	int rc;
 
-	if (len < 2 || buf[1] != WL_KIND_REVOCATION)
-		return;
-	if (wl_event_decode(buf, len, &ev) == 0 && ev.body)
-		apply_revocation(rt, ev.body, ev.h.body_len);
+	rc = wl_store_iter_origin(rt->store, origin, after, &it);
+	while (rc == 0 && (rc = wl_store_iter_next(it, &e)) != 0) {
+		if (rc == 1 && e.ev.h.kind == WL_KIND_REVOCATION && e.body)
+			apply_revocation(rt, e.body, e.body_len);
+		rc = rc == WL_ESTORE || rc == WL_ENOMEM ? rc : 0;
+	}
+	wl_store_iter_free(it);
 }
 
 static int load_revocations(struct wl_runtime *rt)
@@ -233,6 +240,7 @@ static void refresh_heads(struct wl_runtime *rt)
 		if (old && old->seq == heads[i].seq)
 			continue;
 		moved = 1;
+		scan_revocations(rt, heads[i].origin, old ? old->seq : 0);
 		for (struct rt_link *l = rt->links; l; l = l->next)
 			if (l->established)
 				wl_peer_local_head(l->peer, heads[i].origin,
@@ -367,9 +375,6 @@ static void flush_queue(struct wl_runtime *rt)
 	for (size_t i = 0; i < rt->queued; i++) {
 		if (results[i] < 0)
 			log_reject(rt, &rt->queue[i], results[i]);
-		else if (results[i] == WL_STORED_APPENDED)
-			check_revocation_event(rt, rt->queue[i].buf,
-					       rt->queue[i].len);
 	}
 	refresh_heads(rt);
 	acknowledge(rt, results);
@@ -470,6 +475,29 @@ static int op_deliver(void *arg, const unsigned char *const *events,
 
 static void schedule_dial(struct wl_runtime *rt);
 
+/* Tell every established link except FROM (and the link to the node
+ * itself) where C's node listens, so that peer exchange also spreads
+ * addresses learned after a link came up. */
+static void announce(struct wl_runtime *rt, const struct wl_contact *c,
+		     const struct rt_link *from)
+{
+	struct wl_peer_addr a;
+
+	if (!c->node_known || c->port == 0 ||
+	    strlen(c->addr) > WL_PEER_ADDR_MAX)
+		return;
+	memcpy(a.node, c->node, 32);
+	a.port = c->port;
+	snprintf(a.addr, sizeof(a.addr), "%s", c->addr);
+	for (struct rt_link *l = rt->links; l; l = l->next) {
+		if (l == from || !l->established ||
+		    memcmp(l->remote, c->node, 32) == 0)
+			continue;
+		wl_peer_share(l->peer, &a, 1);
+		wl_link_wake(l->link);
+	}
+}
+
 static void op_learn(void *arg, const struct wl_peer_addr *addrs, size_t n)
 {
 	struct rt_link *l = arg;
@@ -483,12 +511,18 @@ static void op_learn(void *arg, const struct wl_peer_addr *addrs, size_t n)
 		    is_revoked(rt, a->node))
 			continue;
 		/* "*" is the sender itself, at the address it linked from. */
-		if (strcmp(addr, "*") == 0)
+		int self = strcmp(addr, "*") == 0;
+		struct wl_contact *c;
+
+		if (self)
 			addr = wl_link_address(l->link);
-		if (wl_discovery_add(rt->book, a->node, addr, a->port,
-				     WL_CONTACT_EXCHANGE) == NULL)
+		c = wl_discovery_add(rt->book, a->node, addr, a->port,
+				     WL_CONTACT_EXCHANGE);
+		if (c == NULL)
 			wl_warn(MOD, "address book full; learned address "
 				     "dropped");
+		else if (self)
+			announce(rt, c, l);
 	}
 	schedule_dial(rt);
 }
@@ -645,6 +679,8 @@ static void on_established(void *arg, struct wl_link *link)
 		wl_peer_local_head(l->peer, rt->heads[i].origin,
 				   rt->heads[i].seq);
 	share_addresses(rt, l);
+	if (l->contact && wl_link_is_dialer(link))
+		announce(rt, l->contact, l);
 	wl_link_wake(link);
 }
 

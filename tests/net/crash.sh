@@ -32,7 +32,14 @@ partial=0
 for round in $(seq 1 "$ROUNDS"); do
 	rm -f "$NET_WORK/n2/data.mdb" "$NET_WORK/n2/lock.mdb"
 	net_start 2
-	sleep "0.$(printf '%03d' $((RANDOM % 700 + 150)))"
+	# Kill when the backfill has passed a random point between 1,000 and
+	# 15,000 events, or after 10 s at the latest.
+	target=$((RANDOM % 14000 + 1000))
+	for _ in $(seq 1 1000); do
+		now=$(net_events 2)
+		[ "${now:-0}" -ge "$target" ] && break
+		sleep 0.01
+	done
 	net_kill 2 KILL
 	got=$(net_count 2)
 	[ "$got" -gt 1 ] && [ "$got" -lt "$expected" ] &&

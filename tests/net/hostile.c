@@ -1,5 +1,5 @@
 /* A hostile peer for tests: it dials a node's peer port on 127.0.0.1,
- * misbehaves in one way and reports whether the node refused it.
+ * misbehaves in one way and reports whether the node rejected it.
  *
  * Usage:
  *   hostile print-id --seed HEX64
@@ -20,12 +20,13 @@
  *                  close the link.
  *   garbage        after the handshake, random bytes that were never
  *                  sealed: close the link.
- *   bad-event      after the handshake, a HAVE and one EVENTS message with
- *                  an event whose node signature is wrong, one whose body
- *                  does not match its hash, seq 2 and 3 of a feed whose
- *                  seq 1 never comes, and a seq 2 whose prev hash is zero;
- *                  then a PING. The node may keep the link or close it;
- *                  the caller checks what was stored and counted.
+ *   bad-event      after the handshake, a HAVE, then one EVENTS message
+ *                  and a PING. The EVENTS message carries an event with a
+ *                  wrong node signature, an event whose body does not match
+ *                  its hash, seq 2 and 3 of a feed whose seq 1 never comes,
+ *                  and a seq 2 whose prev hash is zero. The node may keep
+ *                  the link or close it. The caller checks what was stored
+ *                  and counted.
  * A node that closes during the handshake must not have sent its AUTH.
  *
  * Output: for bad-event one line "origin HEX64 CASE" per crafted feed, then
@@ -77,7 +78,7 @@ static const char *const mode_names[M_COUNT] = {
 	"oversized",    "garbage",     "bad-event",
 };
 
-/* One crafted feed of bad-event: the events served to the node. */
+/* A crafted feed of bad-event and the events served to the node. */
 struct feed {
 	unsigned char origin[32];
 	const char *what;
@@ -87,7 +88,7 @@ struct feed {
 	size_t len[FEED_EVENTS];
 };
 
-/* The state of the one link this program opens. */
+/* State of the one link this program opens. */
 struct client {
 	enum mode mode;
 	uint64_t wait_ms;
@@ -106,7 +107,7 @@ struct client {
 	int closed;
 	int done;
 	int remote_auth;  /* the node sent its AUTH: it accepted our HELLO */
-	int own_error;    /* our own wl_peer failed; we stay silent */
+	int own_error;    /* our own wl_peer failed, so we only listen */
 	int write_failed;
 	int attack_sent;
 	size_t oversized_sent;
@@ -156,7 +157,7 @@ static const struct feed *feed_find(const struct client *c,
 	return NULL;
 }
 
-/* Serve the crafted events of bad-event; every other origin has none. */
+/* Serve the crafted events of bad-event. Other origins have none. */
 static int op_fetch(void *arg, const unsigned char origin[32], uint64_t after,
 		    size_t max, unsigned char *out, size_t size, size_t *used,
 		    size_t *n, uint64_t *last)
@@ -372,8 +373,8 @@ static void send_garbage(struct client *c)
 	c->attack_sent = 1;
 }
 
-/* One fragment per writable callback, so that libwebsockets never holds
- * more than one fragment that the socket did not take. */
+/* Send one fragment per writable callback, so that libwebsockets buffers
+ * at most one fragment that the socket did not take. */
 static void send_fragment(struct client *c)
 {
 	size_t left = OVERSIZED_TOTAL - c->oversized_sent;
@@ -415,8 +416,8 @@ static void on_writable(struct client *c)
 		send_fragment(c);
 }
 
-/* After the crafted events went out, ask for a PONG: the node answers
- * only once it has read the EVENTS message before it. */
+/* Queue a PING once the crafted events are sent. The node sends its PONG
+ * only after it has read the EVENTS message that came before. */
 static void bad_event_progress(struct client *c)
 {
 	struct wl_peer_stats st;
@@ -503,7 +504,7 @@ static const struct lws_protocols protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Every TICK_US: decide whether the run is over. */
+/* Decide every TICK_US whether the run is over. */
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
 	struct client *c = lws_container_of(sul, struct client, sul);
@@ -512,9 +513,10 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 	if (c->mode == M_BAD_EVENT && c->ping_sent && !c->pong_seen &&
 	    c->wsi)
 		bad_event_progress(c);
-	/* A failed write or our own peer's failure is not the end: the
-	 * node's close is what is awaited. */
+	/* A failed write or a failure of our own peer does not end the run,
+	 * because the node's close is what is awaited. */
 	if (c->closed || c->pong_seen || now - c->start_ms > RUN_MAX_MS ||
+	    (is_handshake_mode(c->mode) && c->remote_auth) ||
 	    (c->attack_ms && now - c->attack_ms > c->wait_ms) ||
 	    (c->own_error && c->attack_ms == 0))
 		c->done = 1;
@@ -668,7 +670,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return o->mode == M_REVOKED && o->seed_hex == NULL ? -1 : 0;
 }
 
-/* The node key pair: from --seed when given, else a fresh one. */
+/* Derive the node key pair from --seed when given, else make a fresh one. */
 static int node_keys(const struct options *o, unsigned char pk[32],
 		     unsigned char sk[64])
 {
@@ -722,8 +724,9 @@ static int make_cert(const struct options *o, const unsigned char pk[32],
 		sodium_free(site_sk);
 	}
 	if (rc != 0) {
-		fprintf(stderr, "hostile: cannot make a certificate from %s: "
-				"%s\n", o->site_dir, wl_strerror(rc));
+		fprintf(stderr, "hostile: failed to issue a certificate with "
+				"the keys in %s: %s\n", o->site_dir,
+			wl_strerror(rc));
 		return -1;
 	}
 	wl_cert_encode(&nc, cert);
@@ -740,7 +743,8 @@ static int client_peer(struct client *c, const struct options *o)
 	int rc = -1;
 
 	if (node_keys(o, pk, sk) != 0) {
-		fprintf(stderr, "hostile: --seed must be 64 hex digits\n");
+		fprintf(stderr, "hostile: invalid --seed %s; expected 64 hex "
+				"digits\n", o->seed_hex);
 		goto out;
 	}
 	if (make_cert(o, pk, site_pk, cert) != 0)
@@ -756,7 +760,8 @@ static int client_peer(struct client *c, const struct options *o)
 	pc.arg = c;
 	rc = wl_peer_new(&pc, &c->peer);
 	if (rc != 0)
-		fprintf(stderr, "hostile: wl_peer_new: %s\n", wl_strerror(rc));
+		fprintf(stderr, "hostile: wl_peer_new failed: %s\n",
+			wl_strerror(rc));
 out:
 	sodium_memzero(sk, sizeof(sk));
 	return rc == 0 ? 0 : -1;
@@ -810,14 +815,18 @@ static int run(struct client *c, const struct options *o)
 	if (client_peer(c, o) != 0)
 		return 2;
 	if (c->mode == M_BAD_EVENT) {
-		if (craft_events(c) != 0) {
-			fprintf(stderr, "hostile: cannot craft events\n");
+		int rc = craft_events(c);
+
+		if (rc != 0) {
+			fprintf(stderr, "hostile: failed to encode the crafted "
+					"events: %s\n", wl_strerror(rc));
 			return 2;
 		}
 		announce_feeds(c);
 	}
 	if (client_connect(c, o->port) != 0) {
-		fprintf(stderr, "hostile: libwebsockets context failed\n");
+		fprintf(stderr, "hostile: failed to create the libwebsockets "
+				"context\n");
 		return 2;
 	}
 	while (!c->done && !c->closed)

@@ -107,6 +107,12 @@ s = json.load(sys.stdin)["store"]
 print(s["events"], s["origins"], s["pending"], s["forks"])'
 }
 
+# Events in node I's store as its running node reports them (fast).
+net_events() {
+	net_cli "$1" status --json 2>/dev/null |
+		sed -n 's/.*"store": *{"events": *\([0-9]*\).*/\1/p'
+}
+
 net_peers() {
 	net_cli "$1" status --json 2>/dev/null |
 		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["peers"]))' 2>/dev/null ||
