@@ -12,7 +12,7 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$work"
+	[ "${KEEP:-0}" = 1 ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 passed=0
@@ -28,11 +28,12 @@ check() {
 }
 
 # Ports from the process id, so that two runs do not collide.
-base=$((20000 + ($$ % 2000) * 4))
+base=$((20000 + ($$ % 2000) * 6))
 pa=$base pb=$((base + 1)) ha=$((base + 2)) hb=$((base + 3))
+pc=$((base + 4)) hc=$((base + 5))
 
 "$WL" init-site --site-dir "$work/site" >/dev/null
-for n in a b; do
+for n in a b c; do
 	"$WL" enroll --site-dir "$work/site" --data-dir "$work/$n" \
 		--name "loop-$n" >/dev/null
 done
@@ -70,6 +71,33 @@ check "store of a verifies" "$WL" verify --data-dir "$work/a" >/dev/null
 check "store of b verifies" "$WL" verify --data-dir "$work/b" >/dev/null
 check "metrics served" sh -c "'$WL' status --metrics --http-port $ha |
 	grep -q '^wardline_peers 1'"
+
+# SIGHUP: node c starts with no peer; its configuration file then gets a
+# static peer, and the reload makes it link.
+cat >"$work/c.conf" <<CONF
+[node]
+data_dir = $work/c
+[peer]
+port = $pc
+listen = 127.0.0.1
+[discovery]
+backend = off
+[http]
+port = $hc
+CONF
+"$WLNODE" --config "$work/c.conf" >>"$work/c.log" 2>&1 &
+pids+=($!)
+c_linked() {
+	"$WL" status --http-port "$hc" 2>/dev/null | grep -q "name=loop-a"
+}
+sleep 1
+check "node c alone before the reload" sh -c "'$WL' status --http-port $hc |
+	grep -q '^peers 0'"
+printf '[peer]\nstatic = 127.0.0.1:%s\n' "$pa" >>"$work/c.conf"
+kill -HUP "${pids[2]}"
+check "SIGHUP adds the static peer" wait_for c_linked
+same_c() { [ "$(digest a)" = "$(digest c)" ]; }
+check "node c converges" wait_for same_c
 
 for p in "${pids[@]}"; do kill -TERM "$p"; done
 wait
