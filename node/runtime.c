@@ -84,6 +84,7 @@ struct wl_runtime {
 	uv_timer_t dial_timer;
 	uv_timer_t rescan_timer;
 	uv_fs_event_t watch;
+	int rescan_passes; /* rescans still due after the last change */
 	int handles;       /* handles still open, for the final free */
 	int stopping;
 
@@ -824,9 +825,21 @@ static void on_mdns_removed(void *arg, const unsigned char node[32])
 	wl_discovery_drop(rt->book, WL_CONTACT_MDNS, node);
 }
 
+/* LMDB writes the new meta page to data.mdb before it publishes the
+ * transaction in lock.mdb, so a rescan right after the notification can
+ * still read the previous transaction. A second pass a little later picks
+ * up what the first one missed. */
+#define RESCAN_FIRST_MS 2
+#define RESCAN_SETTLE_MS 25
+
 static void on_rescan(uv_timer_t *timer)
 {
-	refresh_heads(timer->data);
+	struct wl_runtime *rt = timer->data;
+
+	refresh_heads(rt);
+	if (rt->rescan_passes > 0 && --rt->rescan_passes > 0)
+		uv_timer_start(&rt->rescan_timer, on_rescan, RESCAN_SETTLE_MS,
+			       0);
 }
 
 /* The LMDB file changed: perhaps another process appended. Coalesce the
@@ -841,8 +854,10 @@ static void on_store_changed(uv_fs_event_t *handle, const char *filename,
 		return;
 	if (filename && strcmp(filename, "data.mdb") != 0)
 		return;
+	rt->rescan_passes = 2;
 	if (!uv_is_active((uv_handle_t *)&rt->rescan_timer))
-		uv_timer_start(&rt->rescan_timer, on_rescan, 2, 0);
+		uv_timer_start(&rt->rescan_timer, on_rescan, RESCAN_FIRST_MS,
+			       0);
 }
 
 static void fill_view(struct wl_runtime *rt, struct wl_status_view *v,

@@ -166,6 +166,17 @@ static int link_opened(struct wl_transport *t, struct wl_link *l,
 	return 0;
 }
 
+/* Report the link once its peer is established, which happens after a
+ * receive or after the send of this side's AUTH, whichever is last. */
+static void link_check_established(struct wl_transport *t, struct wl_link *l)
+{
+	if (l->established || wl_peer_state(l->peer) != WL_PEER_ESTABLISHED)
+		return;
+	l->established = 1;
+	l->up_since = wall_ms();
+	t->cfg.ops->established(t->cfg.arg, l);
+}
+
 /* Hand a whole message to the peer state machine. */
 static int link_deliver(struct wl_transport *t, struct wl_link *l)
 {
@@ -175,12 +186,7 @@ static int link_deliver(struct wl_transport *t, struct wl_link *l)
 	if (rc != 0)
 		return link_fail(l, WL_LINK_PROTOCOL, rc);
 
-	if (!l->established &&
-	    wl_peer_state(l->peer) == WL_PEER_ESTABLISHED) {
-		l->established = 1;
-		l->up_since = wall_ms();
-		t->cfg.ops->established(t->cfg.arg, l);
-	}
+	link_check_established(t, l);
 	if (l->ping_nonce && wl_peer_last_pong(l->peer) == l->ping_nonce)
 		l->ping_nonce = 0;
 	lws_callback_on_writable(l->wsi);
@@ -240,6 +246,7 @@ static int link_write(struct wl_transport *t, struct wl_link *l)
 	if (lws_write(l->wsi, t->tx + LWS_PRE, len, LWS_WRITE_BINARY) <
 	    (int)len)
 		return link_fail(l, WL_LINK_REMOTE_CLOSED, 0);
+	link_check_established(t, l);
 	lws_callback_on_writable(l->wsi);
 	return 0;
 }

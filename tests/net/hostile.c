@@ -3,7 +3,12 @@
  *
  * Usage:
  *   hostile print-id --seed HEX64
- *   hostile MODE --port N --site-dir DIR [--seed HEX64] [--wait-ms N]
+ *   hostile MODE --port N --node HEX64 --site-dir DIR [--seed HEX64]
+ *           [--wait-ms N]
+ *
+ * The client sends nothing until the node's HELLO has shown a certificate
+ * for the node id given with --node. Any other listener on the port ends
+ * the run with status 2 before a single byte of the client went out.
  *
  * Modes, and what the node must do:
  *   foreign-site   HELLO names our site, but its certificate was issued by
@@ -21,12 +26,13 @@
  *   garbage        after the handshake, random bytes that were never
  *                  sealed: close the link.
  *   bad-event      after the handshake, a HAVE, then one EVENTS message
- *                  and a PING. The EVENTS message carries an event with a
- *                  wrong node signature, an event whose body does not match
- *                  its hash, seq 2 and 3 of a feed whose seq 1 never comes,
- *                  and a seq 2 whose prev hash is zero. The node may keep
- *                  the link or close it. The caller checks what was stored
- *                  and counted.
+ *                  and a PING. The EVENTS message carries four crafted
+ *                  feeds. The first has an event with a wrong node
+ *                  signature. The second has an event whose body does not
+ *                  match its hash. The third has seq 2 and 3, and its seq 1
+ *                  never comes. The fourth has a seq 2 whose prev hash is
+ *                  zero. The node may keep the link or close it. The caller
+ *                  checks what was stored and counted.
  * A node that closes during the handshake must not have sent its AUTH.
  *
  * Output: for bad-event one line "origin HEX64 CASE" per crafted feed, then
@@ -50,17 +56,17 @@
 #include "wardline/peer.h"
 #include "wardline/site.h"
 
-#define PROTOCOL "wardline.1"
-#define TX_SIZE (WL_PEER_MESSAGE_MAX + 64)
-#define RX_MAX (WL_PEER_MESSAGE_MAX + 64)
+#define PROTOCOL	"wardline.1"
+#define TX_SIZE		(WL_PEER_MESSAGE_MAX + 64)
+#define RX_MAX		(WL_PEER_MESSAGE_MAX + 64)
 #define OVERSIZED_TOTAL (WL_PEER_MESSAGE_MAX + 64 + 64 * 1024)
-#define FRAGMENT (64 * 1024)
-#define GARBAGE_SIZE 300
-#define TICK_US (50 * LWS_US_PER_MS)
-#define RUN_MAX_MS 20000
-#define PING_NONCE 0x686f7374696c65ULL
-#define FEEDS 4
-#define FEED_EVENTS 2
+#define FRAGMENT	(64 * 1024)
+#define GARBAGE_SIZE	300
+#define TICK_US		(50 * LWS_US_PER_MS)
+#define RUN_MAX_MS	20000
+#define PING_NONCE	0x686f7374696c65ULL
+#define FEEDS		4
+#define FEED_EVENTS	2
 
 enum mode {
 	M_FOREIGN_SITE,
@@ -74,14 +80,14 @@ enum mode {
 };
 
 static const char *const mode_names[M_COUNT] = {
-	"foreign-site", "forged-cert", "revoked",  "corrupt-frame",
-	"oversized",    "garbage",     "bad-event",
+    "foreign-site", "forged-cert", "revoked",	"corrupt-frame",
+    "oversized",    "garbage",	   "bad-event",
 };
 
 /* A crafted feed of bad-event and the events served to the node. */
 struct feed {
 	unsigned char origin[32];
-	const char *what;
+	const char *case_name;
 	size_t n;
 	uint64_t seq[FEED_EVENTS];
 	unsigned char *ev[FEED_EVENTS];
@@ -92,6 +98,7 @@ struct feed {
 struct client {
 	enum mode mode;
 	uint64_t wait_ms;
+	unsigned char expected_node[32];
 	struct lws_context *ctx;
 	struct lws *wsi;
 	struct wl_peer *peer;
@@ -104,10 +111,12 @@ struct client {
 	uint64_t start_ms;
 	uint64_t attack_ms; /* when the misbehaviour started, or 0 */
 	int connected;
+	int node_checked; /* the node's HELLO carried the expected node id */
+	int wrong_node;
 	int closed;
 	int done;
-	int remote_auth;  /* the node sent its AUTH: it accepted our HELLO */
-	int own_error;    /* our own wl_peer failed, so we only listen */
+	int remote_auth; /* the node sent its AUTH: it accepted our HELLO */
+	int own_error;	 /* our own wl_peer failed, so we only listen */
 	int write_failed;
 	int attack_sent;
 	size_t oversized_sent;
@@ -152,7 +161,8 @@ static const struct feed *feed_find(const struct client *c,
 				    const unsigned char origin[32])
 {
 	for (size_t i = 0; i < FEEDS; i++)
-		if (c->feeds[i].n && memcmp(c->feeds[i].origin, origin, 32) == 0)
+		if (c->feeds[i].n &&
+		    memcmp(c->feeds[i].origin, origin, 32) == 0)
 			return &c->feeds[i];
 	return NULL;
 }
@@ -191,10 +201,10 @@ static int op_deliver(void *arg, const unsigned char *const *events,
 }
 
 static const struct wl_peer_ops peer_ops = {
-	.admit = op_admit,
-	.fetch = op_fetch,
-	.deliver = op_deliver,
-	.learn = NULL,
+    .admit = op_admit,
+    .fetch = op_fetch,
+    .deliver = op_deliver,
+    .learn = NULL,
 };
 
 /* ---- crafted events ---- */
@@ -225,9 +235,9 @@ static int event_make(const unsigned char *pk, const unsigned char *sk,
 	h->hlc = wl_hlc_pack(wall_ms(), 0);
 	snprintf(body, sizeof(body), "hostile event %llu",
 		 (unsigned long long)seq);
-	rc = wl_event_encode(h, (const unsigned char *)body, strlen(body),
-			     NULL, sk, buf, WL_EVENT_SIGNED_MAX + sizeof(body),
-			     len, &ev);
+	rc = wl_event_encode(h, (const unsigned char *)body, strlen(body), NULL,
+			     sk, buf, WL_EVENT_SIGNED_MAX + sizeof(body), len,
+			     &ev);
 	if (rc != 0) {
 		free(buf);
 		return rc;
@@ -239,7 +249,7 @@ static int event_make(const unsigned char *pk, const unsigned char *sk,
 
 /* Make the events of feed F under a fresh key: seqs 1 to COUNT, of which
  * those from FIRST on are kept. H receives the header of the last one. */
-static int feed_make(struct feed *f, const char *what, uint64_t first,
+static int feed_make(struct feed *f, const char *case_name, uint64_t first,
 		     uint64_t count, struct wl_event_header *h)
 {
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
@@ -247,7 +257,7 @@ static int feed_make(struct feed *f, const char *what, uint64_t first,
 	int rc = 0;
 
 	crypto_sign_keypair(f->origin, sk);
-	f->what = what;
+	f->case_name = case_name;
 	for (uint64_t seq = 1; seq <= count && rc == 0; seq++) {
 		unsigned char *buf = NULL;
 		size_t len = 0;
@@ -315,7 +325,7 @@ static void announce_feeds(struct client *c)
 		wl_peer_local_head(c->peer, f->origin, f->seq[f->n - 1]);
 		printf("origin %s %s\n",
 		       sodium_bin2hex(hex, sizeof(hex), f->origin, 32),
-		       f->what);
+		       f->case_name);
 	}
 	fflush(stdout);
 }
@@ -379,8 +389,8 @@ static void send_fragment(struct client *c)
 {
 	size_t left = OVERSIZED_TOTAL - c->oversized_sent;
 	size_t n = left < FRAGMENT ? left : FRAGMENT;
-	int flags = c->oversized_sent ? LWS_WRITE_CONTINUATION
-				      : LWS_WRITE_BINARY;
+	int flags =
+	    c->oversized_sent ? LWS_WRITE_CONTINUATION : LWS_WRITE_BINARY;
 
 	if (n < left)
 		flags |= LWS_WRITE_NO_FIN;
@@ -389,9 +399,12 @@ static void send_fragment(struct client *c)
 	if (c->write_failed)
 		return;
 	c->oversized_sent += n;
-	if (c->oversized_sent == OVERSIZED_TOTAL)
+
+	/* Past RX_MAX bytes the node may close at once, and the writes of
+	 * the remaining fragments fail. */
+	if (c->oversized_sent > RX_MAX)
 		c->attack_sent = 1;
-	else
+	if (c->oversized_sent < OVERSIZED_TOTAL)
 		lws_callback_on_writable(c->wsi);
 }
 
@@ -399,6 +412,10 @@ static void on_writable(struct client *c)
 {
 	if (c->own_error || c->write_failed)
 		return;
+	if (c->mode == M_OVERSIZED && c->oversized_sent > 0) {
+		send_fragment(c);
+		return;
+	}
 	if (wl_peer_state(c->peer) != WL_PEER_ESTABLISHED ||
 	    c->mode == M_BAD_EVENT) {
 		pump(c);
@@ -434,8 +451,32 @@ static void bad_event_progress(struct client *c)
 		c->pong_seen = 1;
 }
 
+/* Check that the first message is a HELLO whose certificate names the
+ * node the caller meant. */
+static void check_node(struct client *c)
+{
+	struct wl_node_cert cert;
+
+	if (c->rx_len == WL_PEER_HELLO_SIZE && memcmp(c->rx, "WLH1", 4) == 0 &&
+	    wl_cert_decode(c->rx + WL_PEER_HELLO_SIZE - WL_CERT_SIZE,
+			   WL_CERT_SIZE, &cert) == 0 &&
+	    memcmp(cert.node_pk, c->expected_node, 32) == 0) {
+		c->node_checked = 1;
+		if (is_handshake_mode(c->mode))
+			c->attack_ms = wall_ms();
+		return;
+	}
+	c->wrong_node = 1;
+	c->done = 1;
+}
+
 static void on_message(struct client *c)
 {
+	if (!c->node_checked) {
+		check_node(c);
+		if (c->wrong_node)
+			return;
+	}
 	if (c->rx_len == WL_PEER_AUTH_SIZE && memcmp(c->rx, "WLA1", 4) == 0)
 		c->remote_auth = 1;
 	if (c->own_error)
@@ -475,15 +516,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		c->wsi = wsi;
 		c->connected = 1;
-		if (is_handshake_mode(c->mode))
-			c->attack_ms = wall_ms();
-		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		on_receive(c, in, len);
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		if (c->done)
+		if (c->done || !c->node_checked)
 			return -1;
 		on_writable(c);
 		if (c->mode == M_BAD_EVENT && !c->own_error)
@@ -500,8 +538,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 static const struct lws_protocols protocols[] = {
-	{PROTOCOL, callback, 0, FRAGMENT, 0, NULL, 0},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+    {PROTOCOL, callback, 0, FRAGMENT, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 /* Decide every TICK_US whether the run is over. */
@@ -510,8 +548,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 	struct client *c = lws_container_of(sul, struct client, sul);
 	uint64_t now = wall_ms();
 
-	if (c->mode == M_BAD_EVENT && c->ping_sent && !c->pong_seen &&
-	    c->wsi)
+	if (c->mode == M_BAD_EVENT && c->ping_sent && !c->pong_seen && c->wsi)
 		bad_event_progress(c);
 	/* A failed write or a failure of our own peer does not end the run,
 	 * because the node's close is what is awaited. */
@@ -545,7 +582,8 @@ static int verdict_bad_event(const struct client *c, uint64_t ms)
 {
 	if (c->pong_seen) {
 		printf("%zu events sent; the node answered a PING after them; "
-		       "link still open\n", c->crafted_events);
+		       "link still open\n",
+		       c->crafted_events);
 		return 0;
 	}
 	if (c->closed) {
@@ -563,8 +601,16 @@ static int verdict(const struct client *c)
 	uint64_t ms = wall_ms() - (c->attack_ms ? c->attack_ms : c->start_ms);
 
 	printf("result: %s: ", mode_names[c->mode]);
+	if (c->wrong_node) {
+		printf("the listener is not the expected node; nothing sent\n");
+		return 2;
+	}
 	if (!c->connected) {
 		printf("could not connect\n");
+		return 1;
+	}
+	if (!c->node_checked) {
+		printf("no HELLO from the node; nothing sent\n");
 		return 1;
 	}
 	if (is_handshake_mode(c->mode))
@@ -585,8 +631,7 @@ static int verdict(const struct client *c)
 		       (unsigned long long)ms);
 		return 0;
 	}
-	printf("still open %llu ms after the attack\n",
-	       (unsigned long long)ms);
+	printf("still open %llu ms after the attack\n", (unsigned long long)ms);
 	return 1;
 }
 
@@ -598,6 +643,7 @@ struct options {
 	unsigned port;
 	const char *site_dir;
 	const char *seed_hex;
+	const char *node_hex;
 	uint64_t wait_ms;
 };
 
@@ -605,8 +651,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: hostile print-id --seed HEX64\n"
-		"       hostile MODE --port N --site-dir DIR [--seed HEX64] "
-		"[--wait-ms N]\n"
+		"       hostile MODE --port N --node HEX64 --site-dir DIR "
+		"[--seed HEX64] [--wait-ms N]\n"
 		"modes: foreign-site forged-cert revoked corrupt-frame "
 		"oversized garbage bad-event\n");
 	return 2;
@@ -630,11 +676,12 @@ static int parse_mode(const char *name, struct options *o)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
-		{"port", required_argument, NULL, 'p'},
-		{"site-dir", required_argument, NULL, 's'},
-		{"seed", required_argument, NULL, 'k'},
-		{"wait-ms", required_argument, NULL, 'w'},
-		{NULL, 0, NULL, 0}};
+	    {"port", required_argument, NULL, 'p'},
+	    {"site-dir", required_argument, NULL, 's'},
+	    {"seed", required_argument, NULL, 'k'},
+	    {"node", required_argument, NULL, 'n'},
+	    {"wait-ms", required_argument, NULL, 'w'},
+	    {NULL, 0, NULL, 0}};
 	char *end;
 	int ch;
 
@@ -645,7 +692,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	while ((ch = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
 		unsigned long v = 0;
 
-		if (ch != 's' && ch != 'k') {
+		if (ch == 'p' || ch == 'w') {
 			v = strtoul(optarg, &end, 10);
 			if (*end != '\0' || v == 0 || v > 60000)
 				return -1;
@@ -656,6 +703,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->site_dir = optarg;
 		else if (ch == 'k')
 			o->seed_hex = optarg;
+		else if (ch == 'n')
+			o->node_hex = optarg;
 		else if (ch == 'w')
 			o->wait_ms = v;
 		else
@@ -665,9 +714,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -1;
 	if (o->print_id)
 		return o->seed_hex ? 0 : -1;
-	if (o->port == 0 || o->port > 65535 || o->site_dir == NULL)
+	if (o->port == 0 || o->port > 65535 || o->site_dir == NULL ||
+	    o->node_hex == NULL)
 		return -1;
 	return o->mode == M_REVOKED && o->seed_hex == NULL ? -1 : 0;
+}
+
+/* Decode exactly 64 hex digits into OUT. Returns 0 or -1. */
+static int parse_hex32(const char *hex, unsigned char out[32])
+{
+	size_t n = 0;
+
+	if (strlen(hex) != 64 ||
+	    sodium_hex2bin(out, 32, hex, 64, NULL, &n, NULL) != 0 || n != 32)
+		return -1;
+	return 0;
 }
 
 /* Derive the node key pair from --seed when given, else make a fresh one. */
@@ -675,16 +736,12 @@ static int node_keys(const struct options *o, unsigned char pk[32],
 		     unsigned char sk[64])
 {
 	unsigned char seed[crypto_sign_SEEDBYTES];
-	size_t n = 0;
 
 	if (o->seed_hex == NULL) {
 		crypto_sign_keypair(pk, sk);
 		return 0;
 	}
-	if (strlen(o->seed_hex) != 2 * sizeof(seed) ||
-	    sodium_hex2bin(seed, sizeof(seed), o->seed_hex,
-			   strlen(o->seed_hex), NULL, &n, NULL) != 0 ||
-	    n != sizeof(seed))
+	if (parse_hex32(o->seed_hex, seed) != 0)
 		return -1;
 	crypto_sign_seed_keypair(pk, sk, seed);
 	sodium_memzero(seed, sizeof(seed));
@@ -694,7 +751,8 @@ static int node_keys(const struct options *o, unsigned char pk[32],
 /* Issue our certificate as the mode requires and load the site key the
  * node trusts into SITE_PK. */
 static int make_cert(const struct options *o, const unsigned char pk[32],
-		     unsigned char site_pk[32], unsigned char cert[WL_CERT_SIZE])
+		     unsigned char site_pk[32],
+		     unsigned char cert[WL_CERT_SIZE])
 {
 	unsigned char *site_sk = NULL;
 	unsigned char other_pk[32];
@@ -724,9 +782,10 @@ static int make_cert(const struct options *o, const unsigned char pk[32],
 		sodium_free(site_sk);
 	}
 	if (rc != 0) {
-		fprintf(stderr, "hostile: failed to issue a certificate with "
-				"the keys in %s: %s\n", o->site_dir,
-			wl_strerror(rc));
+		fprintf(stderr,
+			"hostile: failed to issue a certificate with "
+			"the keys in %s: %s\n",
+			o->site_dir, wl_strerror(rc));
 		return -1;
 	}
 	wl_cert_encode(&nc, cert);
@@ -743,8 +802,10 @@ static int client_peer(struct client *c, const struct options *o)
 	int rc = -1;
 
 	if (node_keys(o, pk, sk) != 0) {
-		fprintf(stderr, "hostile: invalid --seed %s; expected 64 hex "
-				"digits\n", o->seed_hex);
+		fprintf(stderr,
+			"hostile: invalid --seed %s; expected 64 hex "
+			"digits\n",
+			o->seed_hex);
 		goto out;
 	}
 	if (make_cert(o, pk, site_pk, cert) != 0)
@@ -818,8 +879,10 @@ static int run(struct client *c, const struct options *o)
 		int rc = craft_events(c);
 
 		if (rc != 0) {
-			fprintf(stderr, "hostile: failed to encode the crafted "
-					"events: %s\n", wl_strerror(rc));
+			fprintf(stderr,
+				"hostile: failed to encode the crafted "
+				"events: %s\n",
+				wl_strerror(rc));
 			return 2;
 		}
 		announce_feeds(c);
@@ -848,6 +911,13 @@ int main(int argc, char **argv)
 	if (o.print_id)
 		return print_id(&o);
 
+	if (parse_hex32(o.node_hex, c.expected_node) != 0) {
+		fprintf(stderr,
+			"hostile: invalid --node %s; expected 64 hex "
+			"digits\n",
+			o.node_hex);
+		return 2;
+	}
 	lws_set_log_level(LLL_ERR, NULL);
 	c.mode = o.mode;
 	c.wait_ms = o.wait_ms;

@@ -7,7 +7,7 @@
 # Needs no root and no namespace. WLNODE may name another wardline-node
 # binary (the sanitizer build).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 WL=node/wardline
 WLNODE=${WLNODE:-node/wardline-node}
 HOSTILE=build/net/hostile
@@ -38,9 +38,31 @@ check() {
 }
 started=$(date +%s)
 
-# Ports from the process id, so that two runs do not collide, in a range
-# that loopback.sh does not use.
-base=$((28000 + ($$ % 1000) * 4))
+# Succeed when a TCP socket of this machine uses PORT, read from /proc/net
+# without connecting to anything.
+port_used() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk -v p="$hex" 'substr($2, length($2) - 3) == p { f = 1 }
+			END { exit !f }'
+}
+# Four free ports from the process id, so that two runs do not collide, in
+# a range that loopback.sh does not use.
+base=
+for i in $(seq 0 49); do
+	b=$((28000 + (($$ + i * 7) % 1000) * 4))
+	if ! port_used "$b" && ! port_used $((b + 1)) &&
+		! port_used $((b + 2)) && ! port_used $((b + 3)); then
+		base=$b
+		break
+	fi
+done
+if [ -z "$base" ]; then
+	echo "hostile: no four free ports found in 28000-31999"
+	echo "hostile: 0 passed, 1 failed"
+	exit 1
+fi
 pa=$base pb=$((base + 1)) ha=$((base + 2)) hb=$((base + 3))
 
 "$WL" init-site --site-dir "$work/site" >/dev/null
@@ -60,6 +82,7 @@ start a "$pa" "$ha" "$pb"
 pid_a=$!
 start b "$pb" "$hb" "$pa"
 pid_b=$!
+id_a=$("$WL" id --data-dir "$work/a")
 
 wait_for() {
 	for _ in $(seq 1 100); do "$@" && return 0; sleep 0.1; done
@@ -76,10 +99,12 @@ metric() {
 		awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
 }
 metric_is() { [ "$(metric "$1")" -eq "$2" ]; }
-# Lines of a's log for links it closed on a protocol error.
+# Lines of a's log for links it closed on a protocol error, by REASON and
+# ERROR.
 closes() {
-	grep -c "warn replica: link closed on a protocol error .* reason=$1 error=$2\$" \
-		"$work/a.log"
+	local line="warn replica: link closed on a protocol error"
+
+	grep -c "$line .* reason=$1 error=$2\$" "$work/a.log"
 }
 closes_are() { [ "$(closes "$1" "$2")" -eq "$3" ]; }
 feed_size() {
@@ -87,6 +112,20 @@ feed_size() {
 }
 random_seed() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
 
+# Every attack goes to the peer port of a. A node that cannot bind its
+# peer port exits before it serves HTTP, so a's id on its HTTP port proves
+# both ports are a's. Nothing is sent to a port another program took.
+serves_a() {
+	kill -0 "$pid_a" 2>/dev/null &&
+		"$WL" status --http-port "$ha" 2>/dev/null |
+		grep -q "^node $id_a "
+}
+if ! wait_for serves_a; then
+	echo "FAILED: a serves on ports $pa and $ha (no attack was sent)"
+	tail -n 5 "$work/a.log"
+	echo "hostile: $passed passed, $((failed + 1)) failed"
+	exit 1
+fi
 check "a and b link" wait_for linked
 check "a and b converge" wait_for same
 
@@ -100,7 +139,7 @@ attack() {
 	m="wardline_link_errors_total{reason=\"$error\"}"
 	errors=$(metric "$m")
 	lines=$(closes "$reason" "$error")
-	out=$(timeout 30 "$HOSTILE" "$mode" --port "$pa" \
+	out=$(timeout 30 "$HOSTILE" "$mode" --port "$pa" --node "$id_a" \
 		--site-dir "$work/site" "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | sed 's/^/    /'
@@ -140,11 +179,11 @@ r_auth=$(metric "$(rejected auth)")
 r_hash=$(metric "$(rejected body_hash)")
 r_chain=$(metric "$(rejected chain)")
 pending=$(metric wardline_store_pending)
-out=$(timeout 30 "$HOSTILE" bad-event --port "$pa" --site-dir "$work/site" 2>&1)
+out=$(timeout 30 "$HOSTILE" bad-event --port "$pa" --node "$id_a" \
+	--site-dir "$work/site" 2>&1)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/    /'
-check "bad events: client sent them" \
-	test "$rc" -eq 0
+check "bad events: client sent them" test "$rc" -eq 0
 check "bad events: bad node signature counted" \
 	wait_for metric_is "$(rejected auth)" $((r_auth + 1))
 check "bad events: body hash mismatch counted" \
@@ -158,19 +197,19 @@ check "bad events: four crafted feeds" \
 	test "$(printf '%s\n' "$origins" | grep -c .)" -eq 4
 for entry in $origins; do
 	o=${entry%%:*}
-	what=${entry#*:}
-	check "bad events: $what: nothing stored on a" \
+	case_name=${entry#*:}
+	check "bad events: $case_name: nothing stored on a" \
 		test "$(feed_size a "$o")" -eq 0
-	check "bad events: $what: nothing reached b" \
+	check "bad events: $case_name: nothing reached b" \
 		test "$(feed_size b "$o")" -eq 0
-	case $what in
+	case $case_name in
 	bad-node-signature) reason=auth ;;
 	body-hash-mismatch) reason=body_hash ;;
 	zero-prev-at-seq-2) reason=chain ;;
 	*) continue ;;
 	esac
-	check "bad events: $what: logged with reason=$reason" grep -q \
-		"warn replica: event rejected reason=$reason origin=${o:0:16} " \
+	check "bad events: $case_name: logged with reason=$reason" \
+		grep -q "event rejected reason=$reason origin=${o:0:16} " \
 		"$work/a.log"
 done
 
@@ -192,19 +231,25 @@ for want in 'link_errors_total{reason="certificate"} 2' \
 		"${want##* }"
 done
 
+"$WL" status --http-port "$ha" >"$work/a.status" 2>&1
+"$WL" status --http-port "$hb" >"$work/b.status" 2>&1
 kill -TERM "$pid_a"
 wait "$pid_a"
 rc=$?
 pids=("$pid_b")
 check "a stops cleanly" test "$rc" -eq 0
 check "a logged its clean stop" grep -q "stopped$" "$work/a.log"
-check "no sanitizer report from a or b" sh -c \
-	"! grep -qE 'AddressSanitizer|runtime error:' '$work/a.log' '$work/b.log'"
+no_sanitizer_report() {
+	! grep -qE 'AddressSanitizer|runtime error:' "$work/a.log" \
+		"$work/b.log"
+}
+check "no sanitizer report from a or b" no_sanitizer_report
 if [ "$failed" -ne 0 ]; then
 	for n in a b; do
-		echo "== $n: $("$WL" log --data-dir "$work/$n" --ids | wc -l) events"
+		echo "== $n: $("$WL" log --data-dir "$work/$n" --ids |
+			wc -l) events"
+		cat "$work/$n.status"
 	done
-	"$WL" status --http-port "$hb"
 	tail -n 30 "$work/a.log" "$work/b.log"
 fi
 echo "hostile: took $(($(date +%s) - started)) s"
