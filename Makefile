@@ -139,9 +139,24 @@ NET_ASAN := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	WLNODE=$(CURDIR)/build/asan/wardline-node
 
-net: all build/asan/wardline-node $(NET_BIN)
-	@tests/run-net.sh net $(NET_SCRIPTS)
-	@$(NET_ASAN) tests/run-net.sh net-asan $(NET_SCRIPTS)
+# avahi-daemon and avahi-browse serve as an independent check of what the
+# nodes publish. Installing the avahi-daemon package would start the daemon
+# in the machine's own network namespace, so the packages are unpacked
+# into build/avahi-root instead (no maintainer scripts run) and started
+# only inside a test namespace.
+AVAHI_DEBS := avahi-daemon avahi-utils libdaemon0
+build/avahi-root/.unpacked:
+	@mkdir -p build/avahi-debs build/avahi-root
+	@cd build/avahi-debs && (apt-get download $(AVAHI_DEBS) >/dev/null \
+		2>&1 || (apt-get update -qq && apt-get download $(AVAHI_DEBS)))
+	@for d in build/avahi-debs/*.deb; do dpkg-deb -x $$d build/avahi-root; done
+	@touch $@
+
+net: all build/asan/wardline-node $(NET_BIN) build/avahi-root/.unpacked
+	@AVAHI_ROOT=$(CURDIR)/build/avahi-root \
+		tests/run-net.sh net $(NET_SCRIPTS)
+	@AVAHI_ROOT=$(CURDIR)/build/avahi-root $(NET_ASAN) \
+		tests/run-net.sh net-asan $(NET_SCRIPTS)
 
 fuzz-short: $(FUZZ_BIN)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)

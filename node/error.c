@@ -37,6 +37,7 @@ static const struct error_text error_table[WL_ERROR_COUNT] = {
 	[-WL_ERANGE] = {"range", "value out of range"},
 	[-WL_EPERM] = {"permissions", "file permissions too open"},
 	[-WL_EUSAGE] = {"usage", "invalid command line"},
+	[-WL_EDENIED] = {"denied", "denied by the access or password rules"},
 };
 
 static const struct error_text *error_lookup(int err)

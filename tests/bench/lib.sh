@@ -63,8 +63,8 @@ bench_wait_events() {
 	done
 }
 
-# Backfill over the bridge: append COUNT events with 600-byte bodies to node
-# 1, start it, then start node 2 with node 1 as its only (static) peer and
+# Backfill over the bridge: append COUNT events (may be 0) with 600-byte
+# bodies to node 1, start it, then start node 2 with node 1 as its only (static) peer and
 # time from that start until node 2 holds every event of both nodes, for at
 # most SECONDS. Sets BF_EVENTS (events node 2 received), BF_MS, BF_EPS,
 # BF_START1_MB (node 1 after its start), BF_HWM1_MB and BF_HWM2_MB (peaks),
@@ -73,8 +73,11 @@ bench_wait_events() {
 bench_backfill() {
 	local count=$1 seconds=$2 have1 have2
 
-	"$WL" append --data-dir "$NET_WORK/n1" --count "$count" --batch 1000 \
-		--body-size 600 >/dev/null 2>"$NET_WORK/append.log" || return 1
+	if [ "$count" -gt 0 ]; then
+		"$WL" append --data-dir "$NET_WORK/n1" --count "$count" \
+			--batch 1000 --body-size 600 >/dev/null \
+			2>"$NET_WORK/append.log" || return 1
+	fi
 	have1=$(net_count 1)
 	have2=$(net_count 2)
 

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Benchmark: time from a node's start to its first link, found by mDNS
+# alone (no static peers), between two network namespaces on a private
+# bridge; mDNS runs only on the namespaces' eth0.
+#
+# Node 1 runs throughout. Node 2 is started, timed until its status shows
+# one established link (polled every 50 ms), and stopped, 5 times. Node 2
+# keeps its data directory, so rounds after the first are restarts of a
+# node that node 1 has seen before; each round says which side dialed.
+set -u
+. "$(dirname "$0")/lib.sh"
+bench_need_root discovery
+
+ROUNDS=5
+
+# The link of node 2, as "dialer=yes|no", or nothing.
+dialer_of_2() {
+	net_cli 2 status --json 2>/dev/null |
+		sed -n 's/.*"dialer":\(true\|false\).*/\1/p' |
+		sed 's/true/dialer=yes/; s/false/dialer=no/'
+}
+
+links_of() { [ "$(bench_links "$1")" -ge 1 ]; }
+no_links_of() { [ "$(bench_links "$1")" -eq 0 ]; }
+
+net_setup 2 || exit 1
+net_start 1
+bench_wait_up 1 10 || exit 1
+
+times=()
+for r in $(seq 1 "$ROUNDS"); do
+	t0=$(bench_ms)
+	net_start 2
+	while ! links_of 2; do
+		if [ $(($(bench_ms) - t0)) -ge 15000 ]; then
+			echo "discovery: round $r: no link within 15 s" >&2
+			tail -n 5 "$NET_WORK/n1.log" "$NET_WORK/n2.log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	ms=$(($(bench_ms) - t0))
+	times+=("$ms")
+	echo "round $r: first link after $ms ms, node 2 $(dialer_of_2)"
+	net_kill 2
+	net_wait 10 no_links_of 1 >/dev/null || {
+		echo "discovery: node 1 kept its link to the stopped node" >&2
+		exit 1
+	}
+	sleep 1
+done
+
+sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+median=${sorted[$((ROUNDS / 2))]}
+p90=${sorted[$(((ROUNDS * 9 + 9) / 10 - 1))]}
+echo "bench discovery $median ms p90=$p90 n=$ROUNDS" \
+	"rounds=$(IFS=,; echo "${times[*]}")"
