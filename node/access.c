@@ -21,7 +21,7 @@ _Static_assert(WL_ROLE_COUNT <= 8, "a role set must fit in uint8_t");
 /* The roles that may do each action in each kind of space. In a space, a
  * role listed here must also be a member, or for a ward hold an emergency
  * grant (see emergency_allows). In the site scope, membership is ignored.
- * An empty cell means nobody.
+ * An empty cell allows no role.
  *
  * Ward: unit clerks keep the census and use the channel but neither write
  * nor receive handoffs. Pharmacists read and post on the wards they are
@@ -31,13 +31,14 @@ _Static_assert(WL_ROLE_COUNT <= 8, "a role set must fit in uint8_t");
  * compliance officers work from the audit space.
  *
  * Direct conversations carry messages only, and their membership is fixed
- * when they are made, so nobody adds or removes people in one.
+ * when they are made, so no role adds or removes people in one.
  *
  * Pharmacy mailbox: clinicians ask, pharmacists answer; only admins manage
  * who is a member.
  *
  * Audit: the node writes the records itself, so nobody posts. Admins read
  * them (lockouts, revocations); only compliance officers export them. */
+/* clang-format off */
 static const uint8_t access_table[WL_SPACE_KIND_COUNT][WL_ACTION_COUNT] = {
 	[WL_SPACE_WARD] = {
 		[WL_ACTION_READ] = BEDSIDE | PHARMACIST | CLERK,
@@ -75,6 +76,7 @@ static const uint8_t access_table[WL_SPACE_KIND_COUNT][WL_ACTION_COUNT] = {
 		[WL_ACTION_SET_POLICY] = ADMIN,
 	},
 };
+/* clang-format on */
 
 static const char *const role_names[WL_ROLE_COUNT] = {
 	[WL_ROLE_NURSE] = "nurse",
@@ -114,8 +116,8 @@ static const char *const space_kind_names[WL_SPACE_KIND_COUNT] = {
 	[WL_SPACE_SITE] = "site",
 };
 
-/* An emergency grant stands in for membership of a ward space, but does not
- * let its holder change who else is a member or hand out grants. */
+/* An emergency grant replaces membership of a ward space, but does not let
+ * its holder change who else is a member or hand out grants. */
 static int emergency_allows(enum wl_action action, enum wl_space_kind kind)
 {
 	if (kind != WL_SPACE_WARD)

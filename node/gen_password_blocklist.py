@@ -4,12 +4,13 @@ wl_keys_password_check rejects.
 
 Usage: python3 node/gen_password_blocklist.py > node/password_blocklist.h
 
-The list was written for Wardline. It is not a copy of a published corpus:
-it is built from passwords widely reported as the most common in public
-breach analyses (the kind of entries that lead every such list: 123456,
-password, qwerty, iloveyou, dragon ...), words of the hospital setting, and
-generated patterns (a common word followed by digits or a year, season or
-month and a year, keyboard walks, repeated and sequential digits).
+The list was written for Wardline and is not a copy of a published corpus.
+It has three parts. The first is passwords that public breach analyses
+widely report as the most common, such as 123456, password, qwerty,
+iloveyou and dragon, written from memory. The second is words of the
+hospital setting. The third is generated patterns: a common word followed
+by digits or a year, a season or month and a year, keyboard walks, and
+repeated or sequential digits.
 Entries are lower case, because the check compares case-insensitively, and
 the output is sorted in byte order and free of duplicates, so the C code can
 search it with bsearch and strcmp.
@@ -119,7 +120,7 @@ aaa111 aaa123 aaaa1111 a1a1a1 a12345 a1234567 abcd123 abcde12345
 """
 
 # Words of the hospital setting and of this product, which an attacker who
-# knows the site tries first.
+# targets the site tries first.
 CONTEXT = """
 wardline ward hospital nurse nurses nursing rn lpn cna charge chargenurse
 doctor doctors medic medical medicine clinic clinical health healthcare

@@ -46,11 +46,12 @@ static size_t utf8_decode_one(const unsigned char *s, size_t avail,
 	return len;
 }
 
-long wl_utf8_count_text(const char *s, size_t len)
+long wl_utf8_decode_text(const char *s, size_t len, uint32_t *out,
+			 size_t outmax)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t pos = 0;
-	long count = 0;
+	size_t count = 0;
 
 	while (pos < len) {
 		uint32_t cp = 0;
@@ -60,8 +61,15 @@ long wl_utf8_count_text(const char *s, size_t len)
 			return WL_EINVAL;
 		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			return WL_EINVAL;
+		if (out != NULL && count < outmax)
+			out[count] = cp;
 		pos += n;
 		count++;
 	}
-	return count;
+	return (long)count;
+}
+
+long wl_utf8_count_text(const char *s, size_t len)
+{
+	return wl_utf8_decode_text(s, len, NULL, 0);
 }

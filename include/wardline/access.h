@@ -1,11 +1,11 @@
 /* Access rules: which role may do which action in which kind of space.
  *
- * One table in node/access.c decides every permission; the API and the CLI
+ * One table in node/access.c decides every permission. The API and the CLI
  * both ask wl_access_allowed and decide nothing themselves. A user acts in a
- * space only as a member of it, with two exceptions: actions of the site
- * scope (managing users and devices, setting policy) belong to no space, and
- * a valid emergency grant lets a non-member of a ward space do what a member
- * of their role may do there, except manage the membership.
+ * space only as a member of it, with two exceptions. Actions of the site
+ * scope (managing users and devices, setting policy) belong to no space.
+ * And a valid emergency grant lets a non-member of a ward space do there
+ * what a member of their role may do, except manage the membership.
  *
  * Admins are members of every ward space, so that there is always someone
  * who can seal the space key to a new member, but the table lets them manage
@@ -38,7 +38,7 @@ enum wl_role {
  * key: it is the scope of the actions that concern the whole site, and
  * membership does not apply to it. */
 enum wl_space_kind {
-	WL_SPACE_WARD,         /* census, handoffs, tasks and channel of a ward */
+	WL_SPACE_WARD,         /* census, handoffs, tasks, channel of a ward */
 	WL_SPACE_DIRECT,       /* a conversation between named people */
 	WL_SPACE_ROLE_MAILBOX, /* a mailbox of a role: the pharmacy */
 	WL_SPACE_AUDIT,        /* the audit trail */
@@ -54,8 +54,8 @@ enum wl_action {
 	WL_ACTION_ACKNOWLEDGE_HANDOFF,  /* accept a handoff as the receiver */
 	WL_ACTION_MANAGE_TASKS,         /* create, assign and close tasks */
 	WL_ACTION_REQUEST_MEDICATION_CLARIFICATION, /* ask the pharmacy */
-	WL_ACTION_CONFIRM_MEDICATION,   /* answer a clarification request */
-	WL_ACTION_ADD_MEMBER,           /* add a member; seals the key to them */
+	WL_ACTION_CONFIRM_MEDICATION,   /* reply to a clarification request */
+	WL_ACTION_ADD_MEMBER,           /* seal the key to a new member */
 	WL_ACTION_REMOVE_MEMBER,        /* remove a member; starts an epoch */
 	WL_ACTION_GRANT_EMERGENCY_ACCESS, /* give a non-member a grant */
 	WL_ACTION_EXPORT_AUDIT,         /* export audit records off the site */
@@ -67,18 +67,19 @@ enum wl_action {
 };
 
 /* Flags of wl_access_allowed. */
-#define WL_ACCESS_F_EMERGENCY 0x1u /* the user holds a valid emergency grant
-				    * for this space (wl_access_grant_valid_at)
-				    */
+/* The user has an emergency grant for this space that
+ * wl_access_grant_valid_at accepts now. */
+#define WL_ACCESS_F_EMERGENCY 0x1u
 #define WL_ACCESS_F_KNOWN WL_ACCESS_F_EMERGENCY
 
 /* Decide whether a user of ROLE may do ACTION in a space of KIND. IS_MEMBER
- * is non-zero when the user is a current member of that space; it is
+ * is non-zero when the user is a current member of that space, and is
  * ignored for WL_SPACE_SITE. FLAGS is 0 or WL_ACCESS_F_EMERGENCY, which the
- * caller sets only after checking the user's grant for this very space; it
- * counts for ward spaces only and never allows add_member, remove_member or
- * grant_emergency_access. Returns 0 when allowed, WL_EDENIED when not, or
- * WL_EINVAL for a role, action, kind or flag outside its enum. */
+ * caller sets only after checking the user's grant for this very space.
+ * The flag counts for ward spaces only, and never allows add_member,
+ * remove_member or grant_emergency_access. Returns 0 when allowed,
+ * WL_EDENIED when not, or WL_EINVAL for a role, action, kind or flag
+ * outside its enum. */
 int wl_access_allowed(enum wl_role role, enum wl_action action,
 		      enum wl_space_kind kind, int is_member, unsigned flags)
 	__attribute__((warn_unused_result));
@@ -127,12 +128,13 @@ struct wl_access_grant {
 	char reason[WL_ACCESS_REASON_BYTES + 1]; /* UTF-8, NUL-terminated */
 };
 
-/* Check that GRANT is well formed: no id is all zero, the grantee is not
- * the granter, the reason is valid UTF-8 of WL_ACCESS_REASON_MIN to
- * WL_ACCESS_REASON_MAX characters with no control character and not only
- * spaces, and expires_ms lies after granted_ms by at most
- * WL_ACCESS_GRANT_MAX_MS. Returns 0, WL_EINVAL (ids or reason) or WL_ERANGE
- * (times). */
+/* Check that GRANT is well formed. Returns 0, or:
+ *   WL_EINVAL  an id is all zero, or the grantee is the granter;
+ *   WL_EINVAL  the reason is not valid UTF-8 of WL_ACCESS_REASON_MIN to
+ *              WL_ACCESS_REASON_MAX characters, contains a control
+ *              character, or is only spaces;
+ *   WL_ERANGE  expires_ms is not after granted_ms, or lies more than
+ *              WL_ACCESS_GRANT_MAX_MS after it. */
 int wl_access_grant_check(const struct wl_access_grant *grant);
 
 /* Decide whether GRANT is in force at NOW_MS: well formed as

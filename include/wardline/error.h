@@ -38,7 +38,7 @@ enum wl_error {
 	WL_ERANGE = -25,     /* number outside its allowed range */
 	WL_EPERM = -26,      /* key file readable by others, or wrong owner */
 	WL_EUSAGE = -27,     /* command line not understood */
-	WL_EDENIED = -28,    /* rejected by the access table or a password rule */
+	WL_EDENIED = -28,    /* rejected by an access or password rule */
 	WL_ERROR_MIN = -29   /* one below the lowest code; for table sizes */
 };
 
