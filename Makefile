@@ -34,7 +34,10 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
-BENCH_BIN := $(BENCH_SRC:.c=)
+BENCH_SH := $(filter-out tests/bench/lib.sh,$(wildcard tests/bench/*.sh))
+BENCH_BIN := $(BENCH_SRC:.c=) $(BENCH_SH:.sh=)
+# The hypercore benchmark's reference, pinned in its own npm package.
+BENCH_NPM := tests/bench/hypercore-js/node_modules/.package-lock.json
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 15
@@ -108,6 +111,13 @@ build/asan/net/%: tests/net/%.c build/asan/libwardline.a $(HEADERS)
 tests/bench/%: tests/bench/%.c build/libwardline.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $< build/libwardline.a $(LIBS)
 
+tests/bench/%: tests/bench/%.sh
+	install -m 755 $< $@
+
+$(BENCH_NPM): tests/bench/hypercore-js/package-lock.json
+	npm ci --prefix tests/bench/hypercore-js --no-audit --no-fund
+	@touch $@
+
 # libFuzzer targets link the library sources directly, built by clang with
 # the fuzzer instrumentation.
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
@@ -173,10 +183,11 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-short
 
 bench-build: deps
-	@$(MAKE) --no-print-directory $(BENCH_BIN)
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(BENCH_NPM)
 
 bench: bench-build
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 clean:
-	rm -rf build node/wardline-node node/wardline $(BENCH_BIN)
+	rm -rf build node/wardline-node node/wardline $(BENCH_BIN) \
+		tests/bench/hypercore-js/node_modules

@@ -854,8 +854,12 @@ static void on_store_changed(uv_fs_event_t *handle, const char *filename,
 		return;
 	if (filename && strcmp(filename, "data.mdb") != 0)
 		return;
+	/* A change while the settle pass waits must not wait for it: pull
+	 * the timer forward so a steady stream of commits is pushed within
+	 * RESCAN_FIRST_MS of each. */
 	rt->rescan_passes = 2;
-	if (!uv_is_active((uv_handle_t *)&rt->rescan_timer))
+	if (!uv_is_active((uv_handle_t *)&rt->rescan_timer) ||
+	    uv_timer_get_due_in(&rt->rescan_timer) > RESCAN_FIRST_MS)
 		uv_timer_start(&rt->rescan_timer, on_rescan, RESCAN_FIRST_MS,
 			       0);
 }

@@ -3,8 +3,8 @@
 # a link between two network namespaces.
 #
 # Node 1 gets 100,000 events with 600-byte bodies (wardline append, 1,000
-# per commit), then starts; node 2 starts with node 1 as its static peer
-# and discovery off. Timed: from node 2's start until a status poll (every
+# per commit) and then starts. Node 2 starts next, with node 1 as its static
+# peer and discovery off. Timed: from node 2's start until a status poll (every
 # 50 ms) shows it holding every event, so process start, the handshake and
 # up to one poll interval are included. The reference is the ingest
 # benchmark run just before, in the same run: the rate of taking
@@ -18,14 +18,16 @@ EVENTS=100000
 ingest_line=$("$BENCH_DIR/ingest" 2>/dev/null | tail -n 1)
 ingest_eps=$(echo "$ingest_line" | sed -n 's/^bench ingest \([0-9]*\) .*/\1/p')
 if [ -z "$ingest_eps" ]; then
-	echo "backfill: the ingest benchmark did not report a rate" >&2
+	echo "backfill: tests/bench/ingest failed or printed no 'bench ingest'" \
+		"line; run it alone to see why" >&2
 	exit 1
 fi
 echo "ingest: $ingest_line"
 
 net_setup 2 || exit 1
 if ! bench_backfill "$EVENTS" 120; then
-	echo "backfill: node 2 did not receive every event within 120 s" >&2
+	echo "backfill: timed out: node 2 did not receive every event" \
+		"within 120 s" >&2
 	tail -n 5 "$NET_WORK/n1.log" "$NET_WORK/n2.log" >&2
 	exit 1
 fi

@@ -5,10 +5,10 @@
 #
 # Wardline: the backfill of tests/bench/backfill.sh (100,000 events with
 # 600-byte bodies). Hypercore: a core of 100,000 entries of 600 random bytes
-# in namespace 1, an empty core of the same key in namespace 2 replicating
-# all of it over TCP (hypercore-js/replicate.js), timed from the start of
-# the cloning process to the end of the download. The figure is Wardline's
-# events/s over hypercore's entries/s.
+# in namespace 1, and an empty core of the same key in namespace 2 that
+# replicates all of it over TCP (hypercore-js/replicate.js). Its time runs
+# from the start of the cloning process to the end of the download. The
+# figure is Wardline's events/s over hypercore's entries/s.
 set -u
 . "$(dirname "$0")/lib.sh"
 bench_need_root hypercore
@@ -19,13 +19,15 @@ PORT=7800
 JS=$BENCH_DIR/hypercore-js/replicate.js
 
 if [ ! -d "$BENCH_DIR/hypercore-js/node_modules/hypercore" ]; then
-	echo "hypercore: run 'make bench-build' to install hypercore" >&2
+	echo "hypercore: hypercore not found in" \
+		"$BENCH_DIR/hypercore-js/node_modules; run 'make bench-build'" >&2
 	exit 1
 fi
 
 net_setup 2 || exit 1
 if ! bench_backfill "$ENTRIES" 120; then
-	echo "hypercore: the Wardline backfill did not finish within 120 s" >&2
+	echo "hypercore: timed out: the Wardline backfill did not finish" \
+		"within 120 s" >&2
 	exit 1
 fi
 net_kill 1
@@ -42,7 +44,8 @@ for _ in $(seq 1 600); do
 	sleep 0.1
 done
 if [ -z "$key" ]; then
-	echo "hypercore: the seeding core did not start within 60 s" >&2
+	echo "hypercore: timed out after 60 s waiting for the seeding" \
+		"core" >&2
 	cat "$NET_WORK/seed.log" >&2
 	exit 1
 fi
@@ -52,14 +55,15 @@ out=$(timeout 180 ip netns exec "$(net_ns 2)" node "$JS" clone \
 net_kill 3
 hc_ms=$(echo "$out" | sed -n "s/^cloned $ENTRIES entries ms=\([0-9]*\) .*/\1/p")
 if [ -z "$hc_ms" ]; then
-	echo "hypercore: the clone did not finish: $out" >&2
+	echo "hypercore: the clone failed or timed out after 180 s: $out" >&2
 	exit 1
 fi
 hc_rss=$(echo "$out" | sed -n 's/.* peak_rss_kb=\([0-9]*\)$/\1/p')
 hc_eps=$((ENTRIES * 1000 / hc_ms))
 ratio=$(awk -v w="$BF_EPS" -v h="$hc_eps" 'BEGIN { printf "%.2f", w / h }')
 
-version=$(node -p "require('$BENCH_DIR/hypercore-js/node_modules/hypercore/package.json').version")
+version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
+	"$BENCH_DIR/hypercore-js/node_modules/hypercore/package.json")
 echo "hypercore $version, node $(node --version):" \
 	"$ENTRIES entries in $hc_ms ms, $hc_eps entries/s," \
 	"peak rss $((hc_rss / 1024)) MB"

@@ -8,15 +8,17 @@
  *
  * Method: the appends are made here, through A's own store (a second
  * process on one LMDB file, as `wardline append` does); A notices them
- * through its inotify watch on data.mdb and pushes them. A second thread
+ * through its inotify watch on data.mdb and pushes them. A rescans its
+ * store 2 ms after a notification, so about that much of each figure is
+ * the price of appending from another process. A second thread
  * watches B's data.mdb with inotify (IN_MODIFY) and reads, through its own
  * handle on B's store, the head of A's feed on B: every seq up to that head
  * is stamped as arrived. The last write of an LMDB commit is its meta page,
  * but readers see the commit only once the writer has then stored the new
  * transaction id in lock.mdb (shared memory, which inotify does not
  * report), a few microseconds later. So after each notification the head
- * is read again every 20 us for 2 ms rather than once; without this, an
- * event is seen only at the next commit, one append period late. A 10 ms
+ * is read again every 20 us for 2 ms rather than once. Read only once, an
+ * event would be seen at the next commit, one append period late. A 10 ms
  * poll timeout re-reads the head in case a notification is lost. Both
  * stamps come from CLOCK_MONOTONIC in this one process, so no clocks have
  * to agree.
@@ -33,6 +35,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +74,7 @@ struct bench {
 	double issued[EVENTS];
 	double committed[EVENTS];
 	double arrived[EVENTS];
-	volatile int stop;
+	atomic_int stop;
 };
 
 static double now_ms(void)
@@ -82,7 +85,7 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Run a program of the repository with its output discarded; return its
+/* Run a program of the repository with its output discarded. Return its
  * exit status, or -1. */
 static int run(struct bench *b, char *const argv[])
 {
@@ -153,6 +156,18 @@ static int make_site(struct bench *b)
 	return run(b, init) == 0 && run(b, ea) == 0 && run(b, eb) == 0 ? 0 : -1;
 }
 
+/* Copy the last lines of both node logs to stderr. */
+static void show_logs(struct bench *b)
+{
+	char cmd[2 * PATH_MAX + 64];
+
+	fflush(stderr);
+	snprintf(cmd, sizeof(cmd), "tail -n 5 '%s/a.log' '%s/b.log' >&2",
+		 b->work, b->work);
+	if (system(cmd) != 0)
+		fprintf(stderr, "latency: no node logs in %s\n", b->work);
+}
+
 static uint64_t head_on_b(struct bench *b)
 {
 	struct wl_store_head h;
@@ -160,7 +175,7 @@ static uint64_t head_on_b(struct bench *b)
 	return wl_store_head(b->b, b->id->pk, &h) == 0 ? h.seq : 0;
 }
 
-/* Wait until B holds A's feed up to SEQ, at most SECONDS. */
+/* Wait until the head of A's feed on B reaches SEQ, for at most SECONDS. */
 static int wait_on_b(struct bench *b, uint64_t seq, int seconds)
 {
 	double end = now_ms() + seconds * 1e3;
@@ -186,7 +201,7 @@ static int append_one(struct bench *b, uint64_t *seq)
 	return wl_feed_append(b->a, b->id, &b->hlc, &item, 1, NULL, seq);
 }
 
-/* The watcher thread: stamp every seq of A's feed as it appears on B. */
+/* Stamp every seq of A's feed as it appears on B (the watcher thread). */
 static void *watch_b(void *arg)
 {
 	struct bench *b = arg;
@@ -254,12 +269,16 @@ static int cmp_double(const void *x, const void *y)
 	return (a > c) - (a < c);
 }
 
-/* Percentile P (0 to 100) of the N sorted values V. */
+/* Return the percentile P (0 to 100) of the N sorted values V. */
 static double pct(const double *v, int n, double p)
 {
 	int i = (int)(p / 100.0 * n + 0.5) - 1;
 
-	return v[i < 0 ? 0 : i >= n ? n - 1 : i];
+	if (i < 0)
+		i = 0;
+	if (i >= n)
+		i = n - 1;
+	return v[i];
 }
 
 static void report(struct bench *b, double elapsed_s)
@@ -306,8 +325,9 @@ static int port_free(int port)
 	return ok;
 }
 
-/* Four consecutive free ports on 127.0.0.1, from a start that depends on
- * the process id so that concurrent runs of other tests rarely meet. */
+/* Find four consecutive free ports on 127.0.0.1 and return the first, or
+ * -1. The search starts at a port derived from the process id, so that
+ * concurrent runs of other tests rarely collide with this one. */
 static int pick_ports(void)
 {
 	for (int k = 0; k < 1000; k++) {
@@ -330,11 +350,13 @@ static int setup(struct bench *b)
 	int base = pick_ports();
 
 	if (base < 0) {
-		fprintf(stderr, "latency: no four free ports on 127.0.0.1\n");
+		fprintf(stderr, "latency: no 4 consecutive free ports found "
+				"on 127.0.0.1 from 44000 to 47999\n");
 		return -1;
 	}
 	if (make_site(b) != 0) {
-		fprintf(stderr, "latency: cannot make the site and nodes\n");
+		fprintf(stderr, "latency: init-site or enroll failed; run "
+				"'make' so that node/wardline exists\n");
 		return -1;
 	}
 	b->nodes[0] = start_node(b, "a", base, base + 2, base + 1);
@@ -349,8 +371,9 @@ static int setup(struct bench *b)
 		return -1;
 	wl_hlc_init(&b->hlc, NULL, NULL, 60000, 0);
 	if (wait_on_b(b, 1, LINK_TIMEOUT_S) != 0) {
-		fprintf(stderr, "latency: the nodes did not link within %d s\n",
-			LINK_TIMEOUT_S);
+		fprintf(stderr, "latency: timed out after %d s waiting for "
+				"the nodes to link\n", LINK_TIMEOUT_S);
+		show_logs(b);
 		return -1;
 	}
 	return 0;
@@ -377,8 +400,10 @@ static int measure(struct bench *b)
 	b->stop = 1;
 	pthread_join(watcher, NULL);
 	if (rc != 0) {
-		fprintf(stderr, "latency: B holds %" PRIu64 " of the %d events\n",
-			head_on_b(b) - b->base, EVENTS);
+		fprintf(stderr, "latency: failed or timed out: B has %" PRIu64
+				" of the %d events\n", head_on_b(b) - b->base,
+			EVENTS);
+		show_logs(b);
 		return -1;
 	}
 	report(b, (now_ms() - t0) / 1e3);
@@ -400,7 +425,7 @@ static void teardown(struct bench *b)
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->work);
 	if (system(cmd) != 0)
-		fprintf(stderr, "latency: could not remove %s\n", b->work);
+		fprintf(stderr, "latency: failed to remove %s\n", b->work);
 }
 
 int main(void)

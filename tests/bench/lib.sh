@@ -1,7 +1,7 @@
 #!/bin/bash
 # Helpers of the benchmarks that run nodes in network namespaces, on top of
-# tests/net/lib.sh (source this file, then call net_setup K). Nodes talk
-# over the private bridge only; with "--discovery off" they send no mDNS.
+# tests/net/lib.sh: source this file, then call net_setup K. Nodes talk
+# over the private bridge only, and with "--discovery off" send no mDNS.
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../net/lib.sh
@@ -16,26 +16,28 @@ bench_need_root() {
 
 bench_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# store.events of the running node I, or nothing when it does not answer.
+# Print store.events of the running node I, or nothing when its status port
+# does not respond.
 bench_events() {
 	net_cli "$1" status --json 2>/dev/null |
 		sed -n 's/.*"events":\([0-9]*\).*/\1/p'
 }
 
-# Number of established links of the running node I (each peer object has
-# one "dialer" key).
+# Print the number of established links of the running node I (each peer
+# object has one "dialer" key).
 bench_links() {
 	net_cli "$1" status --json 2>/dev/null | grep -o '"dialer"' | wc -l
 }
 
-# A field of /proc/PID/status in KiB: VmHWM (peak), VmRSS, RssAnon, RssFile.
+# Print a field of /proc/PID/status in KiB: VmHWM (peak), VmRSS, RssAnon,
+# RssFile. bench_mb prints it in MiB, rounded.
 bench_kb() {
 	sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"
 }
 
 bench_mb() { echo $((($(bench_kb "$1" "$2") + 512) / 1024)); }
 
-# Wait until node I answers its status port, at most SECONDS.
+# Wait until the status port of node I responds, for at most SECONDS.
 bench_wait_up() {
 	local i=$1 seconds=$2 start
 
@@ -46,8 +48,9 @@ bench_wait_up() {
 	done
 }
 
-# Poll node I every 50 ms until it holds WANT events or SECONDS passed since
-# T0 (ms); print the milliseconds from T0 to the first poll that saw them.
+# Poll node I every 50 ms until it has stored WANT events, for at most
+# SECONDS after T0 (ms). Print the milliseconds from T0 to the first poll
+# that saw them.
 bench_wait_events() {
 	local i=$1 want=$2 seconds=$3 t0=$4 have now
 
@@ -64,14 +67,19 @@ bench_wait_events() {
 }
 
 # Backfill over the bridge: append COUNT events (may be 0) with 600-byte
-# bodies to node 1, start it, then start node 2 with node 1 as its only (static) peer and
-# time from that start until node 2 holds every event of both nodes, for at
-# most SECONDS. Sets BF_EVENTS (events node 2 received), BF_MS, BF_EPS,
-# BF_START1_MB (node 1 after its start), BF_HWM1_MB and BF_HWM2_MB (peaks),
-# BF_ANON1_MB and BF_FILE1_MB (node 1's resident memory at the end, anonymous
-# and file-backed). Leaves both nodes running.
+# bodies to node 1 and start it, then start node 2 with node 1 as its only
+# (static) peer. Time from that start until node 2 has stored every event of
+# both nodes, for at most SECONDS. Leaves both nodes running and sets:
+#   BF_EVENTS     events node 2 received
+#   BF_MS, BF_EPS the time taken and the events per second
+#   BF_UP1_MS     from node 1's start until its status port responded
+#   BF_START1_MB  node 1's resident memory at that moment
+#   BF_HWM1_MB, BF_HWM2_MB    peak resident memory of nodes 1 and 2
+#   BF_ANON1_MB, BF_FILE1_MB  node 1's resident memory at the end, anonymous
+#                             and file-backed
+# shellcheck disable=SC2034 # the BF_ variables are for the caller
 bench_backfill() {
-	local count=$1 seconds=$2 have1 have2
+	local count=$1 seconds=$2 have1 have2 t0
 
 	if [ "$count" -gt 0 ]; then
 		"$WL" append --data-dir "$NET_WORK/n1" --count "$count" \
@@ -81,11 +89,12 @@ bench_backfill() {
 	have1=$(net_count 1)
 	have2=$(net_count 2)
 
+	t0=$(bench_ms)
 	net_start 1 --discovery off
 	bench_wait_up 1 120 || return 1
+	BF_UP1_MS=$(($(bench_ms) - t0))
 	BF_START1_MB=$(bench_mb "${NET_PIDS[1]}" VmRSS)
 
-	local t0
 	t0=$(bench_ms)
 	net_start 2 --discovery off --peer "$(net_addr 1):7700"
 	BF_MS=$(bench_wait_events 2 $((have1 + have2)) "$seconds" "$t0") ||

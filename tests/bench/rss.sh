@@ -3,10 +3,10 @@
 # it serves a backfill of all of them to an empty node.
 #
 # Node 1 gets 1,000,000 events with 600-byte bodies (wardline append, 1,000
-# per commit), starts, and node 2 backfills from it over a link between two
-# network namespaces (tests/bench/lib.sh, bench_backfill). The figure is
-# node 1's VmHWM once node 2 holds every event. Resident memory counts the
-# pages of the memory-mapped LMDB file that the process touched, so the
+# per commit) and starts. Node 2 then backfills from it over a link between
+# two network namespaces (tests/bench/lib.sh, bench_backfill). The figure is
+# node 1's VmHWM once node 2 has stored every event. Resident memory counts
+# the pages of the memory-mapped LMDB file that the process touched, so the
 # anonymous and file-backed parts are printed apart, from /proc/PID/status
 # after the start and at the end.
 set -u
@@ -27,14 +27,17 @@ echo "appended $EVENTS events in $(($(bench_ms) - t0)) ms;" \
 
 # The events are in place: bench_backfill appends none of its own.
 if ! bench_backfill 0 240; then
-	echo "rss: node 2 did not receive every event within 240 s" >&2
+	echo "rss: timed out: node 2 did not receive every event" \
+		"within 240 s" >&2
 	tail -n 5 "$NET_WORK/n1.log" "$NET_WORK/n2.log" >&2
 	exit 1
 fi
 rollup=$(grep -E '^(Rss|Anonymous|Shared_Clean|Private_Clean):' \
-	"/proc/${NET_PIDS[1]}/smaps_rollup" | awk '{ printf "%s %d MB, ", $1, $2 / 1024 }')
+	"/proc/${NET_PIDS[1]}/smaps_rollup" |
+	awk '{ printf "%s %d MB, ", $1, $2 / 1024 }')
 
-echo "node 1 after its start: rss $BF_START1_MB MB"
+echo "node 1 served its status $BF_UP1_MS ms after its start, rss then" \
+	"$BF_START1_MB MB"
 echo "backfill of $BF_EVENTS events in $BF_MS ms ($BF_EPS events/s)"
 echo "node 1 serving: peak rss $BF_HWM1_MB MB; at the end anonymous" \
 	"$BF_ANON1_MB MB, file-backed $BF_FILE1_MB MB"
