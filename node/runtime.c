@@ -193,9 +193,7 @@ static int load_revocations(struct wl_runtime *rt)
 	struct wl_store_entry e;
 	int rc;
 
-	/* NOTE: a full scan of the log at start; fine for the stores of a
-	 * ward, but an index by kind should replace it for large sites. */
-	rc = wl_store_iter_local(rt->store, 0, &it);
+	rc = wl_store_iter_kind(rt->store, WL_KIND_REVOCATION, &it);
 	while (rc == 0 && (rc = wl_store_iter_next(it, &e)) != 0) {
 		if (rc == 1 && e.ev.h.kind == WL_KIND_REVOCATION && e.body)
 			apply_revocation(rt, e.body, e.body_len);

@@ -37,12 +37,27 @@ enum table {
 	T_PENDING,
 	T_FORKS,
 	T_META,
+	T_KINDS,
 	T_COUNT
 };
 
 static const char *const table_names[T_COUNT] = {
     "events", "bodies", "ids", "feeds", "heads", "pending", "forks", "meta",
+    "kinds",
 };
+
+/* Key of the "kinds" index: kind (1 byte) || local seq (u64 BE). */
+#define KIND_KEY_SIZE (1 + SEQ_SIZE)
+
+/* Kinds that are rare and read at start (certificates, revocations, users,
+ * key envelopes, memberships, policy) get an index entry, so a node can
+ * find them without reading every message of its log. */
+static int kind_indexed(uint8_t kind)
+{
+	return kind == WL_KIND_NODE_CERT || kind == WL_KIND_REVOCATION ||
+	       kind == WL_KIND_SITE_POLICY || kind == WL_KIND_USER_BUNDLE ||
+	       kind == WL_KIND_KEY_ENVELOPE || kind == WL_KIND_MEMBERSHIP;
+}
 
 struct wl_store {
 	MDB_env *env;
@@ -69,7 +84,7 @@ struct wl_store_iter {
 	struct wl_store *s;
 	struct tx t;
 	MDB_cursor *cur;
-	enum table table; /* T_FEEDS, T_EVENTS or T_FORKS */
+	enum table table; /* T_FEEDS, T_EVENTS, T_KINDS or T_FORKS */
 	int started;
 	int done;
 	unsigned char start[FEED_KEY_SIZE]; /* first key; origin prefix */
@@ -617,6 +632,14 @@ static int append_event(struct tx *t, const struct wl_event *ev,
 	if (rc == 0)
 		rc = tx_put(t, T_HEADS, ev->h.origin, WL_EVENT_KEY_SIZE, value,
 			    sizeof(value), 0);
+	if (rc == 0 && kind_indexed(ev->h.kind)) {
+		unsigned char kind_key[KIND_KEY_SIZE];
+
+		kind_key[0] = ev->h.kind;
+		memcpy(kind_key + 1, local, SEQ_SIZE);
+		rc = tx_put(t, T_KINDS, kind_key, sizeof(kind_key), local,
+			    sizeof(local), 0);
+	}
 	if (rc != 0)
 		return rc;
 
@@ -1391,6 +1414,16 @@ int wl_store_iter_origin(struct wl_store *s, const unsigned char origin[32],
 			out);
 }
 
+int wl_store_iter_kind(struct wl_store *s, uint8_t kind,
+		       struct wl_store_iter **out)
+{
+	unsigned char start[KIND_KEY_SIZE] = {0};
+
+	start[0] = kind;
+	return iter_new(s, T_KINDS, start, sizeof(start), !kind_indexed(kind),
+			out);
+}
+
 int wl_store_iter_local(struct wl_store *s, uint64_t after,
 			struct wl_store_iter **out)
 {
@@ -1427,6 +1460,20 @@ static int iter_feed_entry(struct wl_store_iter *it, const MDB_val *k,
 {
 	if (k->mv_size != FEED_KEY_SIZE ||
 	    memcmp(k->mv_data, it->start, WL_EVENT_KEY_SIZE) != 0) {
+		it->done = 1;
+		return 0;
+	}
+	if (v->mv_size != SEQ_SIZE)
+		return WL_ETRUNC;
+	return iter_load(it, get_be64(v->mv_data), e);
+}
+
+static int iter_kind_entry(struct wl_store_iter *it, const MDB_val *k,
+			   const MDB_val *v, struct wl_store_entry *e)
+{
+	const unsigned char *key = k->mv_data;
+
+	if (k->mv_size != KIND_KEY_SIZE || key[0] != it->start[0]) {
 		it->done = 1;
 		return 0;
 	}
@@ -1488,6 +1535,8 @@ int wl_store_iter_next(struct wl_store_iter *it, struct wl_store_entry *e)
 		return iter_feed_entry(it, &k, &v, e);
 	if (it->table == T_EVENTS)
 		return iter_local_entry(it, &k, &v, e);
+	if (it->table == T_KINDS)
+		return iter_kind_entry(it, &k, &v, e);
 	return fill_entry(e, 0, v.mv_data, v.mv_size, NULL, 0);
 }
 

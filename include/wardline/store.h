@@ -9,6 +9,9 @@
  *   pending  origin || seq -> whole encoded event whose predecessor is absent
  *   forks    origin || seq || event id -> signed header of a conflicting event
  *   meta     small named values (format version)
+ *   kinds    kind (u8) || local seq (u64 BE) -> local seq, for the rare
+ *            site-public kinds only (certificates, revocations, policy,
+ *            user bundles, key envelopes, memberships)
  *
  * The local seq is this store's own arrival order; it is never sent to a
  * peer. A feed's head is its highest contiguous seq: events arrive in any
@@ -154,6 +157,11 @@ int wl_store_iter_origin(struct wl_store *s, const unsigned char origin[32],
 /* Iterate every event with local seq > AFTER in local (arrival) order. */
 int wl_store_iter_local(struct wl_store *s, uint64_t after,
 			struct wl_store_iter **out);
+
+/* Iterate the events of KIND in local order. Only the kinds listed for the
+ * "kinds" table are indexed; any other kind yields no entry. */
+int wl_store_iter_kind(struct wl_store *s, uint8_t kind,
+		       struct wl_store_iter **out);
 
 /* Iterate the fork evidence: each entry is a conflicting signed header
  * (E->body is NULL, E->local_seq is 0). */

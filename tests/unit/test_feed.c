@@ -141,6 +141,47 @@ static void feed_bad_item_writes_nothing(void **state)
 	assert_int_equal(f->hlc.last, before);
 }
 
+/* Certificates and revocations are found through the kind index without
+ * reading the messages around them; other kinds are not indexed. */
+static void feed_kind_index(void **state)
+{
+	struct fixture *f = *state;
+	struct wl_feed_item items[5] = {test_item("c1"), test_item("m"),
+					test_item("r"), test_item("c2"),
+					test_item("m2")};
+	struct wl_store_iter *it = NULL;
+	struct wl_store_entry e;
+	uint64_t seqs[2];
+	size_t n = 0;
+	int rc;
+
+	items[0].kind = WL_KIND_NODE_CERT;
+	items[2].kind = WL_KIND_REVOCATION;
+	items[3].kind = WL_KIND_NODE_CERT;
+	assert_int_equal(wl_feed_append(f->store, f->id, &f->hlc, items, 5,
+					NULL, NULL), 0);
+
+	assert_int_equal(wl_store_iter_kind(f->store, WL_KIND_NODE_CERT, &it),
+			 0);
+	while ((rc = wl_store_iter_next(it, &e)) == 1 && n < 2)
+		seqs[n++] = e.ev.h.seq;
+	wl_store_iter_free(it);
+	assert_int_equal(n, 2);
+	assert_int_equal(seqs[0], 1);
+	assert_int_equal(seqs[1], 4);
+
+	assert_int_equal(wl_store_iter_kind(f->store, WL_KIND_REVOCATION, &it),
+			 0);
+	assert_int_equal(wl_store_iter_next(it, &e), 1);
+	assert_int_equal(e.ev.h.seq, 3);
+	assert_int_equal(wl_store_iter_next(it, &e), 0);
+	wl_store_iter_free(it);
+
+	assert_int_equal(wl_store_iter_kind(f->store, WL_KIND_TEST, &it), 0);
+	assert_int_equal(wl_store_iter_next(it, &e), 0);
+	wl_store_iter_free(it);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +193,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(feed_bad_item_writes_nothing,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(feed_kind_index, setup,
+						teardown),
 	};
 
 	if (sodium_init() < 0)
