@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{"append", wl_cmd_append, "append test events (for tests)"},
 	{"status", wl_cmd_status, "show the peers of the running node"},
 	{"revoke", wl_cmd_revoke, "revoke a node with the site key"},
+	{"user", wl_cmd_user, "add, list or reset user accounts"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -37,5 +37,6 @@ int wl_cmd_verify(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_append(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_status(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv);
+int wl_cmd_user(struct wl_cli *cli, int argc, char **argv);
 
 #endif
