@@ -301,6 +301,37 @@ static int user_reset(const struct wl_cli *cli, const struct user_args *a,
 	return rc;
 }
 
+/* Check USERNAME's password against the bundle this node holds, offline,
+ * as a login on this node would. */
+static int user_check_login(const struct user_args *a,
+			    const struct wl_users *users)
+{
+	const struct wl_user *user;
+	struct wl_keys_secret *secret = NULL;
+	char pw[SECRET_MAX];
+	int rc;
+
+	user = a->username ? wl_users_by_name(users, a->username) : NULL;
+	if (user == NULL) {
+		fprintf(stderr, "wardline: no user '%s' on this node\n",
+			a->username ? a->username : "");
+		return 1;
+	}
+	if (read_secret(a->password_file, "Password: ", pw, sizeof(pw)) != 0)
+		return 1;
+	rc = wl_keys_unwrap(&user->bundle, pw, &secret);
+	sodium_memzero(pw, sizeof(pw));
+	wl_keys_secret_free(secret);
+	if (rc != 0) {
+		fprintf(stderr, "wardline: login failed for %s: wrong "
+				"password\n", a->username);
+		return 1;
+	}
+	printf("login ok for %s (%s)\n", a->username,
+	       wl_access_role_name(user->bundle.role));
+	return 0;
+}
+
 static void user_list(const struct wl_users *users)
 {
 	char id[33];
@@ -325,7 +356,9 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 		"[--password-file F] [--data-dir DIR]\n"
 		"       wardline user list [--data-dir DIR]\n"
 		"       wardline user reset-password --username NAME "
-		"(--site-dir DIR | --admin NAME) [--password-file F]";
+		"(--site-dir DIR | --admin NAME) [--password-file F]\n"
+		"       wardline user check-login --username NAME "
+		"[--password-file F] [--data-dir DIR]";
 	struct user_args a;
 	struct wl_store *store = NULL;
 	struct wl_users *users = NULL;
@@ -334,7 +367,7 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 
 	if (user_parse(argc - 1, argv + 1, &a) != 0 ||
 	    (strcmp(verb, "add") && strcmp(verb, "list") &&
-	     strcmp(verb, "reset-password")))
+	     strcmp(verb, "reset-password") && strcmp(verb, "check-login")))
 		return wl_cli_usage(argv[0], usage);
 	if (wl_cli_load_config(cli, a.data_dir) != 0 ||
 	    wl_cli_open_store(cli, &store) != 0)
@@ -345,6 +378,8 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 		user_list(users);
 	else if (rc == 0 && strcmp(verb, "add") == 0)
 		rc = user_add(cli, &a, store, users);
+	else if (rc == 0 && strcmp(verb, "check-login") == 0)
+		rc = user_check_login(&a, users);
 	else if (rc == 0)
 		rc = user_reset(cli, &a, store, users);
 	wl_users_free(users);
