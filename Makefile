@@ -43,7 +43,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 15
 
 .PHONY: all deps test unit unit-asan crash net fuzz fuzz-short bench \
-	bench-build clean
+	bench-deps bench-build clean
 
 all: node/wardline-node node/wardline
 
@@ -182,7 +182,14 @@ test: deps
 	@$(MAKE) --no-print-directory net
 	@$(MAKE) --no-print-directory fuzz-short
 
-bench-build: deps
+# The hypercore reference benchmark runs on Node.js; Debian's nodejs and
+# npm are installed when no node is present.
+bench-deps: deps
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends nodejs npm >/dev/null
+
+bench-build: bench-deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(BENCH_NPM)
 
 bench: bench-build

@@ -42,6 +42,12 @@ int wl_cli_open_store(const struct wl_cli *cli, struct wl_store **out)
 	struct wl_store_options opt = {0};
 	int rc;
 
+	if (access(cli->config.data_dir, F_OK) != 0) {
+		fprintf(stderr, "wardline: no data directory %s (check "
+				"--data-dir, or start wardline-node once)\n",
+			cli->config.data_dir);
+		return 1;
+	}
 	opt.initial_map_size = (size_t)cli->config.initial_map_mb << 20;
 	rc = wl_store_open(cli->config.data_dir, &opt, out);
 	if (rc != 0) {

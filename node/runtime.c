@@ -703,6 +703,9 @@ static void on_closed(void *arg, struct wl_link *link,
 			     "reason=%s error=%s", node,
 			wl_link_address(link), wl_transport_reason_name(reason),
 			wl_strerror_name(peer_error));
+	else if (reason == WL_LINK_DUPLICATE)
+		wl_debug(MOD, "duplicate link closed peer=%s addr=%s", node,
+			 wl_link_address(link));
 	else if (l->established || reason != WL_LINK_CONNECT_FAILED)
 		wl_info(MOD, "link closed peer=%s addr=%s reason=%s", node,
 			wl_link_address(link),

@@ -485,8 +485,9 @@ int wl_transport_start(const struct wl_transport_config *cfg,
 		t->http_vhost = make_vhost(t, "http", cfg->http_port,
 					   "127.0.0.1", http_protocols);
 		if (t->http_vhost == NULL) {
-			wl_error("transport", "cannot listen on the HTTP port "
-					      "port=%u", cfg->http_port);
+			wl_error("transport", "cannot listen on the HTTP port; "
+					      "is it in use? port=%u",
+				 cfg->http_port);
 			rc = WL_EIO;
 			goto fail;
 		}
