@@ -32,6 +32,10 @@
 #define REVOKED_MAX 4096
 /* Bursts of rejection log lines are cut to this many per second. */
 #define REJECT_LOGS_PER_SECOND 20
+/* Bytes read from or written to the store between two releases of its
+ * mapped pages (wl_store_release_pages); bounds the resident memory that
+ * serving or taking a backfill leaves behind. */
+#define RELEASE_EVERY_BYTES (1u << 20)
 
 /* Per-link state the runtime keeps beside the transport's. */
 struct rt_link {
@@ -95,6 +99,8 @@ struct wl_runtime {
 	uint64_t forks;
 	uint64_t reject_window_ms;
 	unsigned reject_logs;
+	uint64_t since_release; /* bytes through the store since the last
+				   release of its pages */
 };
 
 static uint64_t now_ms(void)
@@ -113,6 +119,18 @@ static const char *short_hex(const unsigned char id[32], char buf[17])
 const char *wl_runtime_node_hex(const struct wl_runtime *rt)
 {
 	return rt->node_hex;
+}
+
+/* Count BYTES moved through the store and release its mapped pages once
+ * enough have passed. No iterator may be open. */
+static void account_store_bytes(struct wl_runtime *rt, uint64_t bytes)
+{
+	rt->since_release += bytes;
+	if (rt->since_release < RELEASE_EVERY_BYTES)
+		return;
+	rt->since_release = 0;
+	if (wl_store_release_pages(rt->store) != 0)
+		wl_debug(MOD, "store pages not released");
 }
 
 static int is_revoked(const struct wl_runtime *rt, const unsigned char n[32])
@@ -374,6 +392,7 @@ static void flush_queue(struct wl_runtime *rt)
 	for (size_t i = 0; i < rt->queued; i++) {
 		if (results[i] < 0)
 			log_reject(rt, &rt->queue[i], results[i]);
+		account_store_bytes(rt, rt->queue[i].len);
 	}
 	refresh_heads(rt);
 	acknowledge(rt, results);
@@ -440,6 +459,7 @@ static int op_fetch(void *arg, const unsigned char origin[32], uint64_t after,
 		*last = e.ev.h.seq;
 	}
 	wl_store_iter_free(it);
+	account_store_bytes(l->rt, *used);
 	return rc < 0 ? rc : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -1332,6 +1333,58 @@ int wl_store_is_forked(struct wl_store *s, const unsigned char origin[32])
 		return rc;
 	rc = tx_forked(&t, origin);
 	return tx_end(&t, rc);
+}
+
+/* Find the mapping of the store's data file in /proc/self/maps: LMDB
+ * reports the map address (me_mapaddr) only for MDB_FIXEDMAP maps. The file
+ * is matched by inode. Returns 0 with *START and *LEN, or WL_ENOTFOUND. */
+static int find_map(const struct wl_store *s, void **start, size_t *len)
+{
+	struct stat st;
+	char line[4096];
+	FILE *maps;
+	int rc = WL_ENOTFOUND;
+
+	if (stat(s->path, &st) != 0)
+		return WL_EIO;
+	maps = fopen("/proc/self/maps", "r");
+	if (maps == NULL)
+		return WL_EIO;
+	while (rc != 0 && fgets(line, sizeof(line), maps)) {
+		unsigned long lo;
+		unsigned long hi;
+		unsigned long long inode;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %llu", &lo, &hi,
+			   &inode) != 3 || inode != (unsigned long long)st.st_ino ||
+		    strstr(line, "data.mdb") == NULL)
+			continue;
+		*start = (void *)lo;
+		*len = hi - lo;
+		rc = 0;
+	}
+	fclose(maps);
+	return rc;
+}
+
+int wl_store_release_pages(struct wl_store *s)
+{
+	void *start = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (s->open_iters > 0)
+		return WL_EBUSY;
+	rc = find_map(s, &start, &len);
+	if (rc != 0)
+		return rc;
+
+	/* The map is read-only (no MDB_WRITEMAP), so dropping its pages from
+	 * this process loses nothing: they stay in the page cache and fault
+	 * back in on the next read. */
+	if (madvise(start, len, MADV_DONTNEED) != 0)
+		return WL_EIO;
+	return 0;
 }
 
 int wl_store_stats(struct wl_store *s, struct wl_store_stats *st)

@@ -178,6 +178,13 @@ void wl_store_iter_free(struct wl_store_iter *it);
 /* Return 1 if ORIGIN has fork evidence, 0 if not, or WL_ESTORE. */
 int wl_store_is_forked(struct wl_store *s, const unsigned char origin[32]);
 
+/* Drop the pages of the memory-mapped store from this process's resident
+ * set. They stay in the page cache, so the next read costs a minor fault.
+ * Serving a backfill reads every body once; calling this now and then keeps
+ * the node's resident memory bounded. Returns 0, WL_EBUSY (an iterator is
+ * open), WL_ESTORE or WL_EIO. */
+int wl_store_release_pages(struct wl_store *s);
+
 /* Fill *ST. Returns 0 or WL_ESTORE. */
 int wl_store_stats(struct wl_store *s, struct wl_store_stats *st);
 

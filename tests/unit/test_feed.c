@@ -182,6 +182,28 @@ static void feed_kind_index(void **state)
 	wl_store_iter_free(it);
 }
 
+/* Releasing the mapped pages loses nothing, and waits for iterators. */
+static void feed_release_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct wl_feed_item item = test_item("kept after release");
+	struct wl_store_iter *it = NULL;
+	struct wl_store_entry e;
+
+	assert_int_equal(wl_feed_append(f->store, f->id, &f->hlc, &item, 1,
+					NULL, NULL), 0);
+	assert_int_equal(wl_store_iter_origin(f->store, f->id->pk, 0, &it), 0);
+	assert_int_equal(wl_store_release_pages(f->store), WL_EBUSY);
+	wl_store_iter_free(it);
+	assert_int_equal(wl_store_release_pages(f->store), 0);
+
+	assert_int_equal(wl_store_iter_origin(f->store, f->id->pk, 0, &it), 0);
+	assert_int_equal(wl_store_iter_next(it, &e), 1);
+	assert_int_equal(e.body_len, strlen("kept after release"));
+	assert_memory_equal(e.body, "kept after release", e.body_len);
+	wl_store_iter_free(it);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +216,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(feed_bad_item_writes_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(feed_kind_index, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(feed_release_pages, setup,
 						teardown),
 	};
 
