@@ -8,7 +8,8 @@ PKGS := libsodium lmdb jansson inih libwebsockets libuv avahi-core avahi-client
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libinih-dev \
 	libwebsockets-dev libwebsockets-evlib-uv libuv1-dev \
-	libavahi-core-dev libavahi-client-dev libcmocka-dev iproute2 nftables
+	libavahi-core-dev libavahi-client-dev libcmocka-dev iproute2 nftables \
+	dbus python3
 
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	-fstack-clash-protection
