@@ -167,3 +167,91 @@ net_summary() {
 	echo "$1: $NET_PASSED passed, $NET_FAILED failed"
 	[ "$NET_FAILED" -eq 0 ]
 }
+
+# Run an independent avahi-browse -rpt _wardline._tcp in namespace I (one
+# without a node: one mDNS stack per namespace) and write its output to
+# $NET_WORK/browse.out. It needs avahi-daemon and avahi-browse, from
+# AVAHI_ROOT (Debian's packages unpacked by the Makefile) or the system,
+# and dbus-daemon. A private D-Bus and avahi-daemon run in a mount
+# namespace of their own with a tmpfs on /run, and are stopped by PID.
+# Returns 2 when the tools are missing.
+net_browse() {
+	local i=$1 ns root=${AVAHI_ROOT:-} daemon browse dbus holder
+	ns=$(net_ns "$i")
+	daemon=${root:+$root/usr/sbin/}avahi-daemon
+	browse=${root:+$root/usr/bin/}avahi-browse
+	dbus=$(command -v dbus-daemon)
+	[ -n "$root" ] || daemon=$(command -v avahi-daemon)
+	[ -n "$root" ] || browse=$(command -v avahi-browse)
+	[ -x "$daemon" ] && [ -x "$browse" ] && [ -n "$dbus" ] || return 2
+	[ -n "$root" ] && export LD_LIBRARY_PATH=$root/usr/lib/x86_64-linux-gnu
+
+	cat >"$NET_WORK/dbus.conf" <<-CONF
+	<!DOCTYPE busconfig PUBLIC
+	 "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>system</type>
+	  <listen>unix:path=/run/dbus/system_bus_socket</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default">
+	    <allow user="*"/> <allow own="*"/>
+	    <allow send_type="method_call"/> <allow send_type="signal"/>
+	    <allow send_type="method_return"/> <allow send_type="error"/>
+	    <allow receive_type="method_call"/> <allow receive_type="signal"/>
+	    <allow receive_type="method_return"/> <allow receive_type="error"/>
+	  </policy>
+	</busconfig>
+	CONF
+	cat >"$NET_WORK/avahi.conf" <<-CONF
+	[server]
+	host-name=wlbrowse$NET_ID
+	use-ipv6=no
+	allow-interfaces=eth0
+	enable-dbus=yes
+	[wide-area]
+	enable-wide-area=no
+	[publish]
+	publish-hinfo=no
+	publish-workstation=no
+	disable-publishing=yes
+	CONF
+	holder="$NET_WORK/holder.sh"
+	cat >"$holder" <<-'SCRIPT'
+	set -e
+	mount -n -t tmpfs tmpfs /run
+	mkdir -p /run/dbus
+	if ! getent passwd avahi >/dev/null; then
+		cp /etc/passwd "$2/passwd"
+		echo "avahi:x:0:0:avahi:/nonexistent:/usr/sbin/nologin" >>"$2/passwd"
+		mount -n --bind "$2/passwd" /etc/passwd
+	fi
+	if ! getent group avahi >/dev/null; then
+		cp /etc/group "$2/group"
+		echo "avahi:x:0:" >>"$2/group"
+		mount -n --bind "$2/group" /etc/group
+	fi
+	exec "$1" --nofork --nopidfile --config-file="$2/dbus.conf"
+	SCRIPT
+	ip netns exec "$ns" unshare -m --propagation private \
+		sh "$holder" "$dbus" "$NET_WORK" >"$NET_WORK/dbus.log" 2>&1 &
+	NET_PIDS[100]=$!
+	for _ in $(seq 50); do
+		nsenter -t "${NET_PIDS[100]}" -m -n \
+			test -S /run/dbus/system_bus_socket && break
+		sleep 0.1
+	done
+	nsenter -t "${NET_PIDS[100]}" -m -n "$daemon" \
+		-f "$NET_WORK/avahi.conf" --no-drop-root --no-chroot \
+		--no-rlimits >"$NET_WORK/avahi.log" 2>&1 &
+	NET_PIDS[101]=$!
+	for _ in $(seq 50); do
+		grep -q "Server startup complete" "$NET_WORK/avahi.log" && break
+		sleep 0.1
+	done
+	nsenter -t "${NET_PIDS[100]}" -m -n timeout 10 "$browse" -rpt \
+		_wardline._tcp >"$NET_WORK/browse.out" 2>&1
+	net_kill 101 TERM
+	net_kill 100 TERM
+	return 0
+}
