@@ -1,4 +1,5 @@
-/* wardline user add | list | reset-password: the site's user accounts. */
+/* wardline user add | list | reset-password | disable | check-login: the
+ * site's user accounts. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -317,6 +318,11 @@ static int user_check_login(const struct user_args *a,
 			a->username ? a->username : "");
 		return 1;
 	}
+	if (user->bundle.disabled) {
+		fprintf(stderr, "wardline: login refused: the account of %s is "
+				"disabled\n", a->username);
+		return 1;
+	}
 	if (read_secret(a->password_file, "Password: ", pw, sizeof(pw)) != 0)
 		return 1;
 	rc = wl_keys_unwrap(&user->bundle, pw, &secret);
@@ -332,6 +338,39 @@ static int user_check_login(const struct user_args *a,
 	return 0;
 }
 
+/* Disable USERNAME: the same bundle again, marked disabled, in a newer
+ * event. Its sessions end and it cannot log in on any node that has the
+ * event. */
+static int user_disable(const struct wl_cli *cli, const struct user_args *a,
+			struct wl_store *store, struct wl_users *users)
+{
+	const struct wl_user *user;
+	struct wl_keys_bundle bundle;
+	unsigned char *sk = NULL;
+	int rc;
+
+	user = a->username ? wl_users_by_name(users, a->username) : NULL;
+	if (user == NULL) {
+		fprintf(stderr, "wardline: no user '%s'\n",
+			a->username ? a->username : "");
+		return 1;
+	}
+	if (user->bundle.disabled) {
+		printf("user %s is already disabled\n", a->username);
+		return 0;
+	}
+	bundle = user->bundle;
+	bundle.disabled = 1;
+	if (author_key(a, users, &sk) != 0)
+		return 1;
+	rc = append_bundle(cli, store, &bundle, sk);
+	sodium_free(sk);
+	if (rc == 0)
+		printf("user %s disabled; 'user reset-password' enables the "
+		       "account again with new keys\n", a->username);
+	return rc;
+}
+
 static void user_list(const struct wl_users *users)
 {
 	char id[33];
@@ -342,9 +381,10 @@ static void user_list(const struct wl_users *users)
 		const struct wl_user *u = wl_users_at(users, i);
 
 		sodium_bin2hex(id, sizeof(id), u->bundle.user_id, 16);
-		printf("%-32s %-18s %-32s %s\n", u->bundle.username,
+		printf("%-32s %-18s %-32s %s%s\n", u->bundle.username,
 		       wl_access_role_name(u->bundle.role), id,
-		       u->bundle.display_name);
+		       u->bundle.display_name,
+		       u->bundle.disabled ? " (disabled)" : "");
 	}
 }
 
@@ -357,6 +397,8 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 		"       wardline user list [--data-dir DIR]\n"
 		"       wardline user reset-password --username NAME "
 		"(--site-dir DIR | --admin NAME) [--password-file F]\n"
+		"       wardline user disable --username NAME "
+		"(--site-dir DIR | --admin NAME)\n"
 		"       wardline user check-login --username NAME "
 		"[--password-file F] [--data-dir DIR]";
 	struct user_args a;
@@ -367,7 +409,8 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 
 	if (user_parse(argc - 1, argv + 1, &a) != 0 ||
 	    (strcmp(verb, "add") && strcmp(verb, "list") &&
-	     strcmp(verb, "reset-password") && strcmp(verb, "check-login")))
+	     strcmp(verb, "reset-password") && strcmp(verb, "check-login") &&
+	     strcmp(verb, "disable")))
 		return wl_cli_usage(argv[0], usage);
 	if (wl_cli_load_config(cli, a.data_dir) != 0 ||
 	    wl_cli_open_store(cli, &store) != 0)
@@ -380,6 +423,8 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 		rc = user_add(cli, &a, store, users);
 	else if (rc == 0 && strcmp(verb, "check-login") == 0)
 		rc = user_check_login(&a, users);
+	else if (rc == 0 && strcmp(verb, "disable") == 0)
+		rc = user_disable(cli, &a, store, users);
 	else if (rc == 0)
 		rc = user_reset(cli, &a, store, users);
 	wl_users_free(users);

@@ -14,8 +14,8 @@
 _Static_assert(WL_KEYS_SEALED_SIZE <= WL_KEYS_WRAPPED_SIZE, "b64 buffer");
 
 static const char *const bundle_members[] = {
-	"box_pk", "display_name", "memlimit", "opslimit", "role", "salt",
-	"sign_pk", "user_id", "username", "v", "wrapped",
+	"box_pk", "disabled", "display_name", "memlimit", "opslimit", "role",
+	"salt", "sign_pk", "user_id", "username", "v", "wrapped",
 };
 
 static const char *const envelope_members[] = {
@@ -88,6 +88,14 @@ int wl_keys_bundle_encode(const struct wl_keys_bundle *b, unsigned char *out,
 		      sign_pk.text, "box_pk", box_pk.text, "salt", salt.text,
 		      "opslimit", (json_int_t)b->pwhash.opslimit, "memlimit",
 		      (json_int_t)b->pwhash.memlimit, "wrapped", wrapped.text);
+
+	/* Only a disabled account carries the member, so that one bundle has
+	 * one encoding. */
+	if (o != NULL && b->disabled &&
+	    json_object_set_new(o, "disabled", json_true()) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	return dump(o, out, outsize, outlen);
 }
 
@@ -256,6 +264,14 @@ static int bundle_identity(json_t *o, struct wl_keys_bundle *b,
 		rc = get_string(o, "role", &role, &len, field);
 	if (rc != 0)
 		return rc;
+
+	if (json_object_get(o, "disabled") != NULL) {
+		if (!json_is_true(json_object_get(o, "disabled"))) {
+			*field = "disabled";
+			return WL_EINVAL;
+		}
+		b->disabled = 1;
+	}
 
 	if (wl_keys_username_check(b->username) != 0)
 		*field = "username";

@@ -90,7 +90,8 @@ static int author_allowed(const struct wl_users *u, const struct wl_event *ev,
 	if (*by_site)
 		return 0;
 	signer = wl_users_by_signer(u, ev->h.author);
-	if (signer == NULL || signer->bundle.role != WL_ROLE_ADMIN)
+	if (signer == NULL || signer->bundle.role != WL_ROLE_ADMIN ||
+	    signer->bundle.disabled)
 		return WL_EDENIED;
 	return 0;
 }

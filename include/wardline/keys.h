@@ -102,6 +102,7 @@ struct wl_keys_bundle {
 	char username[WL_KEYS_USERNAME_MAX + 1];
 	char display_name[WL_KEYS_DISPLAY_NAME_MAX + 1];
 	enum wl_role role;
+	int disabled; /* 1: the account may not log in (JSON "disabled") */
 	unsigned char sign_pk[WL_KEYS_SIGN_PK_SIZE]; /* Ed25519 */
 	unsigned char box_pk[WL_KEYS_BOX_PK_SIZE];   /* X25519 */
 	unsigned char salt[WL_KEYS_SALT_SIZE];
@@ -178,6 +179,8 @@ void wl_keys_secret_free(struct wl_keys_secret *secret);
  *   {"box_pk":B64,"display_name":STR,"memlimit":INT,"opslimit":INT,
  *    "role":STR,"salt":B64,"sign_pk":B64,"user_id":B64,"username":STR,
  *    "v":1,"wrapped":B64}
+ *
+ * with "disabled":true added, in key order, for a disabled account only.
  *
  * Returns 0, WL_EINVAL (a field that the decoder would reject) or WL_ETOOBIG
  * (OUTSIZE too small; WL_KEYS_BUNDLE_JSON_MAX always suffices). */

@@ -3,7 +3,8 @@
  * A user bundle event (WL_KIND_USER_BUNDLE) carries a wl_keys_bundle as
  * its cleartext JSON body and must be signed by an author allowed to
  * manage users: the site root key, or a user whose current bundle has the
- * admin role. Per user id, the bundle of the event with the highest
+ * admin role and is not disabled. Disabling an account is a new bundle with
+ * the "disabled" member; a reset (new keys) enables it again. Per user id, the bundle of the event with the highest
  * (HLC, origin) wins, and the fold applies events in that order, so every
  * node reaches the same table whatever order the events arrived in. A
  * bundle that would give a second user an existing username is rejected.

@@ -2,7 +2,8 @@
 # needs: root
 # Users replicate: an admin made with the site key on node 1 adds a nurse;
 # node 1 goes down; the nurse's password is checked on node 3 from the
-# replicated account, offline, and a wrong password is refused there.
+# replicated account, offline, and a wrong password is refused there. An
+# admin then disables the nurse on node 3, and node 2 refuses her login.
 . "$(dirname "$0")/lib.sh"
 
 net_setup 3 || exit 1
@@ -38,6 +39,17 @@ net_check "nurse logs in on node 3 with node 1 down" "$WL" user check-login \
 net_check "a wrong password is refused on node 3" sh -c "! '$WL' user \
 	check-login --data-dir '$NET_WORK/n3' --username nina \
 	--password-file '$NET_WORK/wrong.pw' 2>/dev/null"
+net_check "admin disables the nurse on node 3" "$WL" user disable \
+	--data-dir "$NET_WORK/n3" --admin alice \
+	--admin-password-file "$NET_WORK/admin.pw" --username nina
+disabled_on_2() {
+	"$WL" user list --data-dir "$NET_WORK/n2" 2>/dev/null |
+		grep -q "^nina .*(disabled)$"
+}
+net_check "the disable reaches node 2" net_until 10 disabled_on_2
+net_check "a disabled nurse cannot log in on node 2" sh -c "! '$WL' user \
+	check-login --data-dir '$NET_WORK/n2' --username nina \
+	--password-file '$NET_WORK/nurse.pw' 2>/dev/null"
 net_check "no password in any data directory" sh -c "! grep -r -q -a \
 	-e 'night shift on ward' -e 'correct horse battery' \
 	'$NET_WORK'/n1 '$NET_WORK'/n2 '$NET_WORK'/n3"

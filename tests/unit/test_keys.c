@@ -1103,10 +1103,47 @@ static void username_and_display_name(void **state)
 	assert_int_equal(wl_keys_display_name_check(NULL), WL_EINVAL);
 }
 
+/* A disabled account carries "disabled":true and keeps it through a round
+ * trip; an enabled one has no such member, and "disabled":false is not a
+ * second encoding of it. */
+static void bundle_disabled_member(void **state)
+{
+	struct wl_keys_pwhash cost = WL_KEYS_PWHASH_TEST;
+	struct wl_keys_bundle b;
+	struct wl_keys_bundle back;
+	unsigned char json[WL_KEYS_BUNDLE_JSON_MAX + 32];
+	size_t len = 0;
+	const char *field = NULL;
+	char *at;
+
+	(void)state;
+	assert_int_equal(wl_keys_user_new(NULL, "nina", "Nina",
+					  WL_ROLE_NURSE, "correct horse battery",
+					  &cost, &b, NULL), 0);
+	assert_int_equal(wl_keys_bundle_encode(&b, json, sizeof(json), &len),
+			 0);
+	assert_null(memmem(json, len, "disabled", 8));
+
+	b.disabled = 1;
+	assert_int_equal(wl_keys_bundle_encode(&b, json, sizeof(json), &len),
+			 0);
+	assert_non_null(memmem(json, len, "\"disabled\":true", 15));
+	assert_int_equal(wl_keys_bundle_decode(json, len, &back, NULL), 0);
+	assert_int_equal(back.disabled, 1);
+
+	at = memmem(json, len, "true", 4);
+	memmove(at + 5, at + 4, len - (size_t)(at + 4 - (char *)json));
+	memcpy(at, "false", 5);
+	assert_int_equal(wl_keys_bundle_decode(json, len + 1, &back, &field),
+			 WL_EINVAL);
+	assert_string_equal(field, "disabled");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(user_new_keys_work),
+		cmocka_unit_test(bundle_disabled_member),
 		cmocka_unit_test(user_new_fresh_values),
 		cmocka_unit_test(user_new_given_id),
 		cmocka_unit_test(user_new_invalid_args),

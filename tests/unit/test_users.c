@@ -57,6 +57,34 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Append BUNDLE as a bundle event signed by AUTHOR_SK and apply it. */
+static int append_apply(struct fixture *f, const struct wl_keys_bundle *b,
+			const unsigned char *author_sk)
+{
+	struct wl_feed_item item;
+	unsigned char json[WL_KEYS_BUNDLE_JSON_MAX];
+	unsigned char id[1][WL_EVENT_ID_SIZE];
+	struct wl_store_entry e;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	assert_int_equal(wl_keys_bundle_encode(b, json, sizeof(json), &len),
+			 0);
+	memset(&item, 0, sizeof(item));
+	item.kind = WL_KIND_USER_BUNDLE;
+	item.author_sk = author_sk;
+	item.body = json;
+	item.body_len = len;
+	f->wall_ms += 1000;
+	assert_int_equal(wl_feed_append(f->store, f->id, &f->hlc, &item, 1, id,
+					NULL), 0);
+	assert_int_equal(wl_store_get(f->store, id[0], &e, &buf), 0);
+	rc = wl_users_apply(f->users, &e.ev);
+	free(buf);
+	return rc;
+}
+
 /* Make a user and append its bundle event signed by AUTHOR_SK. Returns
  * the wl_users_apply code of the event; SECRET receives the user's keys
  * when not NULL. */
@@ -185,6 +213,26 @@ static void users_reset_and_reload(void **state)
 	wl_users_free(again);
 }
 
+/* A disabled admin can no longer add users. */
+static void users_disabled_admin(void **state)
+{
+	struct fixture *f = *state;
+	struct wl_keys_secret *admin = NULL;
+	struct wl_keys_bundle b;
+
+	assert_int_equal(add_user(f, NULL, "alice", WL_ROLE_ADMIN, f->site_sk,
+				  &admin), 0);
+	b = wl_users_by_name(f->users, "alice")->bundle;
+	b.disabled = 1;
+	assert_int_equal(append_apply(f, &b, f->site_sk), 0);
+	assert_int_equal(wl_users_by_name(f->users, "alice")->bundle.disabled,
+			 1);
+	assert_int_equal(add_user(f, NULL, "bob", WL_ROLE_NURSE,
+				  admin->sign_sk, NULL), WL_EDENIED);
+	assert_null(wl_users_by_name(f->users, "bob"));
+	wl_keys_secret_free(admin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +245,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(users_name_taken, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(users_reset_and_reload, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(users_disabled_admin, setup,
 						teardown),
 	};
 
