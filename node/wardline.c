@@ -1,6 +1,7 @@
 /* wardline: the admin CLI. Inspects and prepares a node's data directory. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -60,9 +61,19 @@ int main(int argc, char **argv)
 	if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "help") == 0)
 		return usage(stdout);
 
-	for (size_t c = 0; c < NCOMMANDS; c++)
-		if (strcmp(argv[i], commands[c].name) == 0)
-			return commands[c].run(&cli, argc - i, argv + i);
+	for (size_t c = 0; c < NCOMMANDS; c++) {
+		if (strcmp(argv[i], commands[c].name) != 0)
+			continue;
+		/* "COMMAND --help" prints the usage line to standard output;
+		 * asking is no error. */
+		if (argc - i == 2 && strcmp(argv[i + 1], "--help") == 0) {
+			fflush(stdout);
+			dup2(STDOUT_FILENO, STDERR_FILENO);
+			commands[c].run(&cli, argc - i, argv + i);
+			return 0;
+		}
+		return commands[c].run(&cli, argc - i, argv + i);
+	}
 
 	fprintf(stderr, "wardline: unknown command '%s'\n", argv[i]);
 	return usage(stderr);
