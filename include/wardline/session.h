@@ -4,9 +4,9 @@
  * the caller runs off the event loop) and hands them to wl_sessions_open,
  * which keeps them in sodium_malloc memory under a fresh random session id
  * of 128 bits. A session locks after the idle time, and its keys are then
- * made inaccessible (sodium_mprotect_noaccess); a PIN of 4 to 8 digits,
- * set after a full login, unlocks it within the PIN window; the fifth wrong
- * PIN ends it. Every session ends at the absolute limit. Ending a session
+ * made inaccessible (sodium_mprotect_noaccess). A PIN of 4 to 8 digits,
+ * set after a full login, unlocks it within the PIN window, and the fifth
+ * wrong PIN ends it. Every session ends at the absolute limit. Ending a session
  * wipes its keys.
  *
  * Failed logins are counted per user and per node: each failure doubles a

@@ -1,9 +1,9 @@
 #!/bin/bash
 # needs: root
-# Users replicate: an admin made with the site key on node 1 adds a nurse;
-# node 1 goes down; the nurse's password is checked on node 3 from the
-# replicated account, offline, and a wrong password is refused there. An
-# admin then disables the nurse on node 3, and node 2 refuses her login.
+# Users replicate. An admin made with the site key on node 1 adds a nurse,
+# and node 1 goes down. Node 3 checks the nurse's password offline against
+# the replicated account and refuses a wrong one. An admin then disables
+# the nurse on node 3, and node 2 refuses her login.
 . "$(dirname "$0")/lib.sh"
 
 net_setup 3 || exit 1
