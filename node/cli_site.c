@@ -5,25 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "wardline/cli.h"
 #include "wardline/error.h"
+#include "wardline/hlc.h"
 #include "wardline/feed.h"
 #include "wardline/identity.h"
 #include "wardline/keyfile.h"
 #include "wardline/site.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int wl_cmd_init_site(struct wl_cli *cli, int argc, char **argv)
 {
@@ -176,7 +168,7 @@ int wl_cmd_enroll(struct wl_cli *cli, int argc, char **argv)
 	struct wl_node_cert cert;
 	unsigned char *site_sk = NULL;
 	unsigned char site_pk[32];
-	uint64_t now = now_ms();
+	uint64_t now = wl_hlc_system_wall(NULL);
 	char hex[65];
 	int rc;
 

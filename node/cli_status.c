@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -15,6 +14,7 @@
 
 #include "wardline/cli.h"
 #include "wardline/error.h"
+#include "wardline/hlc.h"
 #include "wardline/feed.h"
 #include "wardline/identity.h"
 #include "wardline/site.h"
@@ -174,14 +174,6 @@ int wl_cmd_status(struct wl_cli *cli, int argc, char **argv)
 	return 0;
 }
 
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -224,7 +216,7 @@ int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv)
 				"%s\n", site_dir, wl_strerror(rc));
 		return 1;
 	}
-	wl_revocation_issue(site_sk, node, wall_ms(), &r);
+	wl_revocation_issue(site_sk, node, wl_hlc_system_wall(NULL), &r);
 	sodium_free(site_sk);
 	wl_revocation_encode(&r, body);
 

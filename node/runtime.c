@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <sodium.h>
 
 #include "wardline/discovery.h"
 #include "wardline/error.h"
+#include "wardline/hlc.h"
 #include "wardline/identity.h"
 #include "wardline/ingest.h"
 #include "wardline/keyfile.h"
@@ -102,14 +102,6 @@ struct wl_runtime {
 	uint64_t since_release; /* bytes through the store since the last
 				   release of its pages */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static const char *short_hex(const unsigned char id[32], char buf[17])
 {
@@ -275,7 +267,7 @@ static void refresh_heads(struct wl_runtime *rt)
 
 static void log_reject(struct wl_runtime *rt, const struct queued *q, int rc)
 {
-	uint64_t now = now_ms();
+	uint64_t now = wl_hlc_system_wall(NULL);
 	char origin[17] = "unknown";
 	char peer[17] = "gone";
 	uint64_t seq = 0;
@@ -341,7 +333,7 @@ static void acknowledge(struct wl_runtime *rt, const int *results)
 		if (n > 0) {
 			wl_peer_stored(l->peer, (const unsigned char(*)[32])
 						origins, seqs, n);
-			l->last_sync_ms = now_ms();
+			l->last_sync_ms = wl_hlc_system_wall(NULL);
 			wl_link_wake(l->link);
 		}
 		free(origins);
@@ -488,7 +480,7 @@ static int op_deliver(void *arg, const unsigned char *const *events,
 		q->from = l;
 		rt->queued++;
 	}
-	l->last_sync_ms = now_ms();
+	l->last_sync_ms = wl_hlc_system_wall(NULL);
 	return 0;
 }
 
@@ -603,7 +595,7 @@ static struct wl_peer *on_open(void *arg, struct wl_link *link, int dialer)
 	pc.node_sk = rt->id->sk;
 	pc.cert = rt->cert;
 	pc.site_pk = rt->site_pk;
-	pc.now_ms = now_ms();
+	pc.now_ms = wl_hlc_system_wall(NULL);
 	pc.ops = &peer_ops;
 	pc.arg = l;
 	if (wl_peer_new(&pc, &l->peer) != 0)
@@ -688,7 +680,7 @@ static void on_established(void *arg, struct wl_link *link)
 	if (c != NULL && (c->link == NULL || c->link == l)) {
 		c->link = l;
 		l->contact = c;
-		wl_discovery_linked(c, now_ms());
+		wl_discovery_linked(c, wl_hlc_system_wall(NULL));
 	}
 
 	wl_info(MOD, "link up peer=%s name=%s addr=%s dialer=%s",
@@ -735,7 +727,7 @@ static void on_closed(void *arg, struct wl_link *link,
 		if (reason == WL_LINK_DUPLICATE)
 			l->contact->link = NULL;
 		else
-			wl_discovery_failed(rt->book, l->contact, now_ms(),
+			wl_discovery_failed(rt->book, l->contact, wl_hlc_system_wall(NULL),
 					    randombytes_random());
 	}
 	rt_link_free(l);
@@ -769,7 +761,7 @@ static void dial_contact(struct wl_runtime *rt, struct wl_contact *c)
 		c->link = NULL;
 		l->contact = NULL;
 		rt_link_free(l);
-		wl_discovery_failed(rt->book, c, now_ms(),
+		wl_discovery_failed(rt->book, c, wl_hlc_system_wall(NULL),
 				    randombytes_random());
 	}
 }
@@ -779,7 +771,7 @@ static void on_dial_timer(uv_timer_t *timer)
 	struct wl_runtime *rt = timer->data;
 	struct wl_contact **list;
 	size_t n = wl_discovery_list(rt->book, &list);
-	uint64_t now = now_ms();
+	uint64_t now = wl_hlc_system_wall(NULL);
 
 	for (size_t i = 0; i < n && !rt->stopping; i++) {
 		struct wl_contact *c = list[i];
@@ -804,7 +796,7 @@ static void on_dial_timer(uv_timer_t *timer)
 static void schedule_dial(struct wl_runtime *rt)
 {
 	uint64_t due;
-	uint64_t now = now_ms();
+	uint64_t now = wl_hlc_system_wall(NULL);
 
 	if (rt->stopping || !rt->enrolled)
 		return;
@@ -893,7 +885,7 @@ static void fill_view(struct wl_runtime *rt, struct wl_status_view *v,
 	snprintf(v->name, sizeof(v->name), "%s", rt->cert_info.name);
 	v->enrolled = rt->enrolled;
 	v->started_ms = rt->started_ms;
-	v->now_ms = now_ms();
+	v->now_ms = wl_hlc_system_wall(NULL);
 	wl_store_stats(rt->store, &v->store);
 	v->ingest = *wl_ingest_counters(rt->ingest);
 	for (struct rt_link *l = rt->links; l && v->n_peers < max;
@@ -969,7 +961,7 @@ static void load_certificate(struct wl_runtime *rt)
 	if (rc == 0)
 		rc = wl_site_load_public(path, rt->site_pk);
 	if (rc == 0)
-		rc = wl_cert_verify(&rt->cert_info, rt->site_pk, now_ms());
+		rc = wl_cert_verify(&rt->cert_info, rt->site_pk, wl_hlc_system_wall(NULL));
 	if (rc == 0 && memcmp(rt->cert_info.node_pk, rt->id->pk, 32) != 0)
 		rc = WL_ECERT;
 	if (rc != 0) {
@@ -1104,7 +1096,7 @@ int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
 		return WL_ENOMEM;
 	rt->cfg = *cfg;
 	rt->loop = loop;
-	rt->started_ms = now_ms();
+	rt->started_ms = wl_hlc_system_wall(NULL);
 	rt->revoked = calloc(REVOKED_MAX, 32);
 	wl_hlc_init(&rt->hlc, NULL, NULL, cfg->max_skew_ms, 0);
 	if (rt->revoked == NULL ||

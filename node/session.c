@@ -3,11 +3,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
 #include "wardline/error.h"
+#include "wardline/hlc.h"
 
 /* Node-wide failures older than this no longer slow logins down. */
 #define NODE_FAILURE_WINDOW_MS (15 * 60 * 1000ull)
@@ -56,15 +56,6 @@ void wl_session_policy_defaults(struct wl_session_policy *p)
 	p->throttle_max_ms = 5 * 60 * 1000ull;
 }
 
-static uint64_t real_clock(void *arg)
-{
-	struct timespec ts;
-
-	(void)arg;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint64_t now_ms(const struct wl_sessions *m)
 {
 	return m->clock(m->clock_arg);
@@ -80,7 +71,7 @@ int wl_sessions_new(const struct wl_session_policy *policy,
 	if (m == NULL)
 		return WL_ENOMEM;
 	m->policy = *policy;
-	m->clock = clock ? clock : real_clock;
+	m->clock = clock ? clock : wl_hlc_system_wall;
 	m->clock_arg = clock_arg;
 	*out = m;
 	return 0;

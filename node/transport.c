@@ -5,9 +5,9 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "wardline/error.h"
+#include "wardline/hlc.h"
 #include "wardline/log.h"
 
 #define PEER_PROTOCOL "wardline.1"
@@ -72,14 +72,6 @@ const char *wl_transport_reason_name(enum wl_link_reason reason)
 						       : "unknown";
 }
 
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static struct wl_link *link_new(struct wl_transport *t, int dialer)
 {
 	struct wl_link *l = calloc(1, sizeof(*l));
@@ -88,7 +80,7 @@ static struct wl_link *link_new(struct wl_transport *t, int dialer)
 		return NULL;
 	l->t = t;
 	l->dialer = dialer;
-	l->opened_ms = wall_ms();
+	l->opened_ms = wl_hlc_system_wall(NULL);
 	l->next = t->links;
 	if (t->links)
 		t->links->prev = l;
@@ -161,7 +153,7 @@ static int link_opened(struct wl_transport *t, struct wl_link *l,
 	l->peer = t->cfg.ops->open(t->cfg.arg, l, l->dialer);
 	if (l->peer == NULL)
 		return link_fail(l, WL_LINK_LOCAL, 0);
-	l->last_rx = wall_ms();
+	l->last_rx = wl_hlc_system_wall(NULL);
 	lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -173,7 +165,7 @@ static void link_check_established(struct wl_transport *t, struct wl_link *l)
 	if (l->established || wl_peer_state(l->peer) != WL_PEER_ESTABLISHED)
 		return;
 	l->established = 1;
-	l->up_since = wall_ms();
+	l->up_since = wl_hlc_system_wall(NULL);
 	t->cfg.ops->established(t->cfg.arg, l);
 }
 
@@ -219,7 +211,7 @@ static int link_receive(struct wl_transport *t, struct wl_link *l,
 	}
 	memcpy(l->rx + l->rx_len, in, len);
 	l->rx_len = need;
-	l->last_rx = wall_ms();
+	l->last_rx = wl_hlc_system_wall(NULL);
 
 	if (!lws_is_final_fragment(l->wsi) ||
 	    lws_remaining_packet_payload(l->wsi) != 0)
@@ -411,7 +403,7 @@ static void link_tick(struct wl_transport *t, struct wl_link *l, uint64_t now)
 static void on_tick(uv_timer_t *timer)
 {
 	struct wl_transport *t = timer->data;
-	uint64_t now = wall_ms();
+	uint64_t now = wl_hlc_system_wall(NULL);
 	struct wl_link *next;
 
 	for (struct wl_link *l = t->links; l; l = next) {
