@@ -319,7 +319,7 @@ static int user_check_login(const struct user_args *a,
 		return 1;
 	}
 	if (user->bundle.disabled) {
-		fprintf(stderr, "wardline: login refused: the account of %s is "
+		fprintf(stderr, "wardline: login rejected: the account of %s is "
 				"disabled\n", a->username);
 		return 1;
 	}

@@ -222,7 +222,7 @@ static void count_result(struct wl_ingest_counters *c, int rc)
  * NOTE: "pending" has no bound yet, and any validly signed origin is
  * accepted, so an enrolled but hostile peer could fill the disk with
  * events of made-up feeds. A cap per origin and a check that the origin
- * holds a site certificate belong here. */
+ * has a site certificate belong here. */
 static int store_passed(struct wl_ingest *in, struct item *items, size_t n,
 			int *results)
 {

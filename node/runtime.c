@@ -33,8 +33,8 @@
 /* Bursts of rejection log lines are cut to this many per second. */
 #define REJECT_LOGS_PER_SECOND 20
 /* Bytes read from or written to the store between two releases of its
- * mapped pages (wl_store_release_pages); bounds the resident memory that
- * serving or taking a backfill leaves behind. */
+ * mapped pages (wl_store_release_pages). The interval bounds the resident
+ * memory that serving or taking a backfill leaves behind. */
 #define RELEASE_EVERY_BYTES (1u << 20)
 
 /* Per-link state the runtime keeps beside the transport's. */
@@ -369,8 +369,9 @@ static void flush_queue(struct wl_runtime *rt)
 	}
 
 	if (rc != 0) {
-		/* Nothing was stored. The senders cannot be told, so their
-		 * links restart and sync again from the version vectors. */
+		/* Nothing was stored, and no HAVE can report it, so the
+		 * senders' links restart and sync again from the version
+		 * vectors. */
 		wl_error(MOD, "commit of received events failed; relinking "
 			      "their senders error=%s events=%zu",
 			 wl_strerror_name(rc), rt->queued);
@@ -618,7 +619,8 @@ static int loses_duplicate(struct wl_runtime *rt, struct rt_link *l,
 	return memcmp(mine, theirs, 32) >= 0;
 }
 
-/* Tell a new link the addresses this node knows, itself included. */
+/* Send a new link the addresses in this node's address book, its own
+ * included. */
 static void share_addresses(struct wl_runtime *rt, struct rt_link *l)
 {
 	struct wl_peer_addr addrs[64];
@@ -941,8 +943,8 @@ static const struct wl_transport_ops transport_ops = {
 	.http_get = on_http_get,
 };
 
-/* Read node.cert and site.pub; a node without a valid certificate runs
- * but links to nobody. */
+/* Read node.cert and site.pub. A node without a valid certificate runs,
+ * but opens no link. */
 static void load_certificate(struct wl_runtime *rt)
 {
 	char path[PATH_MAX];

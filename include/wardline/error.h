@@ -3,8 +3,8 @@
  * Functions that can fail return 0 or one of the negative codes below.
  * Every failed signature check and every failed decryption returns
  * WL_EAUTH, so a caller (and an attacker) learns nothing about which byte
- * was wrong; callers that must name the failing field know which check they
- * called.
+ * was wrong. A caller that must name the failing field can do so because it
+ * knows which check it called.
  */
 #ifndef WARDLINE_ERROR_H
 #define WARDLINE_ERROR_H
@@ -16,7 +16,7 @@ enum wl_error {
 	WL_EIO = -3,         /* file or system call failed; errno is set */
 	WL_ENOTFOUND = -4,   /* no such event, key, file or record */
 	WL_EEXIST = -5,      /* already exists and must not be replaced */
-	WL_ETRUNC = -6,      /* input shorter than its fields say */
+	WL_ETRUNC = -6,      /* input shorter than its length fields state */
 	WL_ETOOBIG = -7,     /* a length field exceeds its maximum */
 	WL_EVERSION = -8,    /* unknown format version */
 	WL_EKIND = -9,       /* unknown event kind */

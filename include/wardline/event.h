@@ -9,9 +9,9 @@
  *   body (body_len bytes)
  *
  * The header, the signatures and their order are specified byte by byte in
- * docs/protocol.md. The "signed header" is everything but the body; the event
- * id is the BLAKE2b-256 of the signed header, and the next event of the same
- * origin carries that id as its prev hash. Signatures cover the body hash and
+ * docs/protocol.md. The "signed header" is everything but the body. The
+ * event id is the BLAKE2b-256 of the signed header, and the next event of
+ * the same origin carries that id as its prev hash. Signatures cover the body hash and
  * not the body, so a body can be pruned while the chain stays verifiable.
  *
  * This module is pure: no I/O, no logging, no global state. The program

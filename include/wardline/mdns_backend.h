@@ -4,7 +4,7 @@
  * node/mdns.c contains the public functions, the code both backends share
  * (TXT records, the peer filter, the table of browsed services and the
  * found/removed reports) and the embedded backend on avahi-core.
- * node/mdns_client.c holds the avahi-daemon backend on avahi-client.
+ * node/mdns_client.c contains the avahi-daemon backend on avahi-client.
  *
  * A backend reports each service its browser sees with
  * wl_mdns_item_add/wl_mdns_item_find, each resolve result with

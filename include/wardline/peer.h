@@ -133,13 +133,13 @@ int wl_peer_receive(struct wl_peer *p, const unsigned char *msg, size_t len);
 int wl_peer_next(struct wl_peer *p, unsigned char *out, size_t size,
 		 size_t *len);
 
-/* Report that this node now holds ORIGIN up to SEQ (its own append or a
+/* Report that this node now has ORIGIN up to SEQ (its own append or a
  * commit of events from any link). Events the remote lacks become due. */
 void wl_peer_local_head(struct wl_peer *p, const unsigned char origin[32],
 			uint64_t seq);
 
-/* Report that events received on this link were committed, so the remote
- * may be told: queue a HAVE for these N heads (usually the new heads of the
+/* Report that events received on this link were committed, so that the
+ * remote can be informed: queue a HAVE for these N heads (usually the new heads of the
  * origins of the delivered events). */
 void wl_peer_stored(struct wl_peer *p, const unsigned char (*origins)[32],
 		    const uint64_t *seqs, size_t n);

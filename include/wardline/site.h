@@ -36,7 +36,7 @@ struct wl_node_cert {
 
 /* Create a site in SITE_DIR (which must exist): a new root key pair saved as
  * site.key (0600) and site.pub (0644). Writes the public key to SITE_PK.
- * Returns 0, WL_EEXIST if SITE_DIR already holds a site key, or WL_EIO. */
+ * Returns 0, WL_EEXIST if SITE_DIR already contains a site key, or WL_EIO. */
 int wl_site_create(const char *site_dir, unsigned char site_pk[32]);
 
 /* Load the site secret key from SITE_DIR into a sodium_malloc'd buffer

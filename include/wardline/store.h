@@ -90,7 +90,7 @@ void wl_store_close(struct wl_store *s);
 /* Insert N decoded events in one durable write transaction (group commit).
  * Every event must have been decoded with its body (wl_event_decode) and
  * authenticated by the caller. RESULTS[i] receives a wl_store_status or
- * WL_EFORK (a different event holds that (origin, seq), or its prev does not
+ * WL_EFORK (a different event has that (origin, seq), or its prev does not
  * match the stored predecessor; the evidence is kept and the origin marked
  * forked), WL_EFORKED (origin already forked). Events drained from "pending"
  * because their predecessor arrived are appended too and counted in

@@ -2,7 +2,7 @@
  *
  * One lws context runs on the node's libuv loop. The peer vhost listens on
  * the peer port for the `wardline.1` subprotocol and dials other nodes; the
- * http vhost listens on 127.0.0.1 only and answers GET requests through a
+ * http vhost listens on 127.0.0.1 only and responds to GET requests through a
  * callback (status and metrics). For each link the transport reassembles
  * fragmented WebSocket messages up to WL_PEER_MESSAGE_MAX (a larger message
  * closes the link), hands whole messages to the link's wl_peer, writes only
@@ -22,7 +22,8 @@
 struct wl_transport;
 struct wl_link;
 
-/* Why a link closed; also a metric label (wl_transport_reason_name). */
+/* Reason a link closed, also used as a metric label
+ * (wl_transport_reason_name). */
 enum wl_link_reason {
 	WL_LINK_CONNECT_FAILED = 0, /* dial failed or handshake never began */
 	WL_LINK_REMOTE_CLOSED,      /* the remote closed or the socket broke */
@@ -49,7 +50,7 @@ struct wl_transport_ops {
 	void (*closed)(void *arg, struct wl_link *link,
 		       enum wl_link_reason reason, int peer_error);
 
-	/* Answer GET PATH on the local HTTP port: set *BODY (malloc'd; the
+	/* Respond to GET PATH on the local HTTP port: set *BODY (malloc'd; the
 	 * transport frees it), *LEN and *TYPE (a static content type).
 	 * Returns an HTTP status (200, 404). */
 	int (*http_get)(void *arg, const char *path, char **body, size_t *len,

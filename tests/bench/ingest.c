@@ -3,7 +3,7 @@
  * Four origins, every event signed by its node and by a user author, with a
  * 600-byte body sealed under a space key. The events are made first (not
  * timed), then handed to wl_ingest_batch in batches as a peer's backfill
- * would send them: each batch holds a run of consecutive events of each
+ * would send them: each batch contains a run of consecutive events of each
  * origin. Timed: decode, authentication (chain shortcut for node
  * signatures, every author signature, on every core), insertion and the
  * durable commit of each batch.

@@ -2,8 +2,8 @@
 # needs: root
 # Multicast blocked: every namespace drops mDNS (UDP 5353) with nftables,
 # as hospital Wi-Fi often does between clients. Nodes 1 and 3 each know
-# only node 2's address; peer exchange over those links tells them about
-# each other, and all three link and converge.
+# only node 2's address. Peer exchange over those links gives each of them
+# the other's address, and all three link and converge.
 . "$(dirname "$0")/lib.sh"
 
 net_setup 3 || exit 1
