@@ -496,6 +496,7 @@ const char *wl_event_kind_name(unsigned kind)
 		[WL_KIND_ENTITY_UPDATE] = "entity_update",
 		[WL_KIND_AUDIT] = "audit",
 		[WL_KIND_TEST] = "test",
+		[WL_KIND_ACCOUNT] = "account",
 	};
 
 	if (kind > WL_KIND_MAX || names[kind] == NULL)

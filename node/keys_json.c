@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wardline/error.h"
+#include "wardline/json.h"
 
 #define B64_VARIANT sodium_base64_VARIANT_ORIGINAL
 /* Room for the base64 of the largest binary field, the wrapped keys. */
@@ -33,24 +34,6 @@ static void b64_encode(struct b64_text *out, const unsigned char *bin,
 		       size_t len)
 {
 	sodium_bin2base64(out->text, sizeof(out->text), bin, len, B64_VARIANT);
-}
-
-/* Serialize O into OUT as compact JSON with sorted keys and free O. */
-static int dump(json_t *o, unsigned char *out, size_t outsize, size_t *outlen)
-{
-	size_t n;
-
-	if (o == NULL)
-		return WL_ENOMEM; /* json_pack failed to allocate */
-	n = json_dumpb(o, (char *)out, outsize, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-
-	if (n == 0)
-		return WL_ENOMEM;
-	if (n > outsize)
-		return WL_ETOOBIG;
-	*outlen = n;
-	return 0;
 }
 
 static int bundle_fields_check(const struct wl_keys_bundle *b)
@@ -96,7 +79,7 @@ int wl_keys_bundle_encode(const struct wl_keys_bundle *b, unsigned char *out,
 		json_decref(o);
 		o = NULL;
 	}
-	return dump(o, out, outsize, outlen);
+	return wl_json_dump(o, out, outsize, outlen);
 }
 
 int wl_keys_envelope_encode(const struct wl_keys_envelope *env,
@@ -113,136 +96,7 @@ int wl_keys_envelope_encode(const struct wl_keys_envelope *env,
 		      "space_id", space_id.text, "epoch",
 		      (json_int_t)env->epoch, "recipient", recipient.text,
 		      "sealed", sealed.text);
-	return dump(o, out, outsize, outlen);
-}
-
-/* Parse LEN bytes at BUF, at most MAX, as one JSON object with no
- * duplicate keys and nothing after it. */
-static int load_object(const unsigned char *buf, size_t len, size_t max,
-		       json_t **out)
-{
-	json_error_t error;
-	json_t *o;
-
-	*out = NULL;
-	if (len > max)
-		return WL_ETOOBIG;
-	o = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &error);
-	if (o == NULL)
-		return WL_EINVAL;
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return WL_EINVAL;
-	}
-	*out = o;
-	return 0;
-}
-
-/* Check the version member "v", then that O has no member outside the
- * N names of MEMBERS. */
-static int check_members(json_t *o, const char *const *members, size_t n,
-			 const char **field)
-{
-	json_t *v = json_object_get(o, "v");
-
-	*field = "v";
-	if (v == NULL)
-		return WL_ETRUNC;
-	if (!json_is_integer(v))
-		return WL_EINVAL;
-	if (json_integer_value(v) != WL_KEYS_VERSION)
-		return WL_EVERSION;
-
-	*field = NULL;
-	for (void *it = json_object_iter(o); it != NULL;
-	     it = json_object_iter_next(o, it)) {
-		const char *key = json_object_iter_key(it);
-		size_t i = 0;
-
-		while (i < n && strcmp(members[i], key) != 0)
-			i++;
-		if (i == n)
-			return WL_EINVAL;
-	}
-	return 0;
-}
-
-/* Fetch member NAME of O as a string. Sets *FIELD to NAME on failure. */
-static int get_string(json_t *o, const char *name, const char **s,
-		      size_t *len, const char **field)
-{
-	json_t *v = json_object_get(o, name);
-
-	*field = name;
-	if (v == NULL)
-		return WL_ETRUNC;
-	if (!json_is_string(v))
-		return WL_EINVAL;
-	*s = json_string_value(v);
-	*len = json_string_length(v);
-	*field = NULL;
-	return 0;
-}
-
-/* Decode member NAME of O, the base64 of exactly LEN bytes, into BIN. */
-static int get_b64(json_t *o, const char *name, unsigned char *bin,
-		   size_t len, const char **field)
-{
-	const char *s = NULL;
-	const char *end = NULL;
-	size_t slen = 0;
-	size_t binlen = 0;
-	int rc = get_string(o, name, &s, &slen, field);
-
-	if (rc != 0)
-		return rc;
-	*field = name;
-	if (slen != sodium_base64_ENCODED_LEN(len, B64_VARIANT) - 1)
-		return WL_EINVAL;
-	if (sodium_base642bin(bin, len, s, slen, NULL, &binlen, &end,
-			      B64_VARIANT) != 0 ||
-	    binlen != len || end != s + slen)
-		return WL_EINVAL;
-	*field = NULL;
-	return 0;
-}
-
-/* Copy member NAME of O, a string of at most SIZE - 1 bytes, into DST. */
-static int get_text(json_t *o, const char *name, char *dst, size_t size,
-		    const char **field)
-{
-	const char *s = NULL;
-	size_t len = 0;
-	int rc = get_string(o, name, &s, &len, field);
-
-	if (rc != 0)
-		return rc;
-	if (len >= size) {
-		*field = name;
-		return WL_ETOOBIG;
-	}
-	memcpy(dst, s, len + 1);
-	return 0;
-}
-
-/* Read member NAME of O, an integer from MIN to MAX, into *VALUE. */
-static int get_uint(json_t *o, const char *name, uint64_t min, uint64_t max,
-		    uint64_t *value, const char **field)
-{
-	json_t *v = json_object_get(o, name);
-	json_int_t i;
-
-	*field = name;
-	if (v == NULL)
-		return WL_ETRUNC;
-	if (!json_is_integer(v))
-		return WL_EINVAL;
-	i = json_integer_value(v);
-	if (i < 0 || (uint64_t)i < min || (uint64_t)i > max)
-		return WL_ERANGE;
-	*value = (uint64_t)i;
-	*field = NULL;
-	return 0;
+	return wl_json_dump(o, out, outsize, outlen);
 }
 
 /* Decode the identity members of a bundle: id, names and role. */
@@ -253,15 +107,15 @@ static int bundle_identity(json_t *o, struct wl_keys_bundle *b,
 	size_t len = 0;
 	int rc;
 
-	rc = get_b64(o, "user_id", b->user_id, WL_KEYS_USER_ID_SIZE, field);
+	rc = wl_json_get_b64(o, "user_id", b->user_id, WL_KEYS_USER_ID_SIZE, field);
 	if (rc == 0)
-		rc = get_text(o, "username", b->username, sizeof(b->username),
+		rc = wl_json_get_text(o, "username", b->username, sizeof(b->username),
 			      field);
 	if (rc == 0)
-		rc = get_text(o, "display_name", b->display_name,
+		rc = wl_json_get_text(o, "display_name", b->display_name,
 			      sizeof(b->display_name), field);
 	if (rc == 0)
-		rc = get_string(o, "role", &role, &len, field);
+		rc = wl_json_get_string(o, "role", &role, &len, field);
 	if (rc != 0)
 		return rc;
 
@@ -290,26 +144,26 @@ static int bundle_keys(json_t *o, struct wl_keys_bundle *b,
 {
 	int rc;
 
-	rc = get_b64(o, "sign_pk", b->sign_pk, WL_KEYS_SIGN_PK_SIZE, field);
+	rc = wl_json_get_b64(o, "sign_pk", b->sign_pk, WL_KEYS_SIGN_PK_SIZE, field);
 	if (rc == 0 && !crypto_core_ed25519_is_valid_point(b->sign_pk)) {
 		*field = "sign_pk";
 		rc = WL_EINVAL;
 	}
 	if (rc == 0)
-		rc = get_b64(o, "box_pk", b->box_pk, WL_KEYS_BOX_PK_SIZE,
+		rc = wl_json_get_b64(o, "box_pk", b->box_pk, WL_KEYS_BOX_PK_SIZE,
 			     field);
 	if (rc == 0)
-		rc = get_b64(o, "salt", b->salt, WL_KEYS_SALT_SIZE, field);
+		rc = wl_json_get_b64(o, "salt", b->salt, WL_KEYS_SALT_SIZE, field);
 	if (rc == 0)
-		rc = get_uint(o, "opslimit", crypto_pwhash_OPSLIMIT_MIN,
+		rc = wl_json_get_uint(o, "opslimit", crypto_pwhash_OPSLIMIT_MIN,
 			      WL_KEYS_PWHASH_OPSLIMIT_MAX, &b->pwhash.opslimit,
 			      field);
 	if (rc == 0)
-		rc = get_uint(o, "memlimit", crypto_pwhash_MEMLIMIT_MIN,
+		rc = wl_json_get_uint(o, "memlimit", crypto_pwhash_MEMLIMIT_MIN,
 			      WL_KEYS_PWHASH_MEMLIMIT_MAX, &b->pwhash.memlimit,
 			      field);
 	if (rc == 0)
-		rc = get_b64(o, "wrapped", b->wrapped, WL_KEYS_WRAPPED_SIZE,
+		rc = wl_json_get_b64(o, "wrapped", b->wrapped, WL_KEYS_WRAPPED_SIZE,
 			     field);
 	return rc;
 }
@@ -323,10 +177,11 @@ int wl_keys_bundle_decode(const unsigned char *buf, size_t len,
 	int rc;
 
 	memset(&b, 0, sizeof(b));
-	rc = load_object(buf, len, WL_KEYS_BUNDLE_JSON_MAX, &o);
+	rc = wl_json_load_object(buf, len, WL_KEYS_BUNDLE_JSON_MAX, &o);
 	if (rc == 0)
-		rc = check_members(o, bundle_members, COUNT(bundle_members),
-				   &bad);
+		rc = wl_json_check_members(o, bundle_members,
+					   COUNT(bundle_members),
+					   WL_KEYS_VERSION, &bad);
 	if (rc == 0)
 		rc = bundle_identity(o, &b, &bad);
 	if (rc == 0)
@@ -347,15 +202,15 @@ static int envelope_members_get(json_t *o, struct wl_keys_envelope *env,
 	uint64_t epoch = 0;
 	int rc;
 
-	rc = get_b64(o, "space_id", env->space_id, WL_KEYS_SPACE_ID_SIZE,
+	rc = wl_json_get_b64(o, "space_id", env->space_id, WL_KEYS_SPACE_ID_SIZE,
 		     field);
 	if (rc == 0)
-		rc = get_uint(o, "epoch", 0, UINT32_MAX, &epoch, field);
+		rc = wl_json_get_uint(o, "epoch", 0, UINT32_MAX, &epoch, field);
 	if (rc == 0)
-		rc = get_b64(o, "recipient", env->recipient,
+		rc = wl_json_get_b64(o, "recipient", env->recipient,
 			     WL_KEYS_USER_ID_SIZE, field);
 	if (rc == 0)
-		rc = get_b64(o, "sealed", env->sealed, WL_KEYS_SEALED_SIZE,
+		rc = wl_json_get_b64(o, "sealed", env->sealed, WL_KEYS_SEALED_SIZE,
 			     field);
 	env->epoch = (uint32_t)epoch;
 	return rc;
@@ -370,10 +225,11 @@ int wl_keys_envelope_decode(const unsigned char *buf, size_t len,
 	int rc;
 
 	memset(&env, 0, sizeof(env));
-	rc = load_object(buf, len, WL_KEYS_ENVELOPE_JSON_MAX, &o);
+	rc = wl_json_load_object(buf, len, WL_KEYS_ENVELOPE_JSON_MAX, &o);
 	if (rc == 0)
-		rc = check_members(o, envelope_members,
-				   COUNT(envelope_members), &bad);
+		rc = wl_json_check_members(o, envelope_members,
+					   COUNT(envelope_members),
+					   WL_KEYS_VERSION, &bad);
 	if (rc == 0)
 		rc = envelope_members_get(o, &env, &bad);
 	json_decref(o);

@@ -51,13 +51,14 @@ static const char *const table_names[T_COUNT] = {
 #define KIND_KEY_SIZE (1 + SEQ_SIZE)
 
 /* Kinds that are rare and read at start (certificates, revocations, users,
- * key envelopes, memberships, policy) get an index entry, so a node can
+ * key envelopes, memberships, account states, policy) get an index entry, so a node can
  * find them without reading every message of its log. */
 static int kind_indexed(uint8_t kind)
 {
 	return kind == WL_KIND_NODE_CERT || kind == WL_KIND_REVOCATION ||
 	       kind == WL_KIND_SITE_POLICY || kind == WL_KIND_USER_BUNDLE ||
-	       kind == WL_KIND_KEY_ENVELOPE || kind == WL_KIND_MEMBERSHIP;
+	       kind == WL_KIND_KEY_ENVELOPE || kind == WL_KIND_MEMBERSHIP ||
+	       kind == WL_KIND_ACCOUNT;
 }
 
 struct wl_store {
@@ -1602,4 +1603,85 @@ void wl_store_iter_free(struct wl_store_iter *it)
 	tx_end(&it->t, 0);
 	it->s->open_iters--;
 	free(it);
+}
+
+static int copy_order(const void *a, const void *b)
+{
+	const struct wl_store_copy *x = a;
+	const struct wl_store_copy *y = b;
+
+	if (x->hlc != y->hlc)
+		return x->hlc < y->hlc ? -1 : 1;
+	return memcmp(x->origin, y->origin, 32);
+}
+
+/* Append a copy of entry E to *ALL (*COUNT entries, room for *CAP). */
+static int copy_push(struct wl_store_copy **all, size_t *count, size_t *cap,
+		     const struct wl_store_entry *e)
+{
+	struct wl_store_copy *c;
+
+	if (*count == *cap) {
+		size_t grown_cap = *cap ? *cap * 2 : 64;
+		struct wl_store_copy *grown =
+			realloc(*all, grown_cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return WL_ENOMEM;
+		*all = grown;
+		*cap = grown_cap;
+	}
+	c = &(*all)[*count];
+	c->len = e->ev.signed_len + e->body_len;
+	c->buf = malloc(c->len);
+	if (c->buf == NULL)
+		return WL_ENOMEM;
+	memcpy(c->buf, e->ev.signed_bytes, e->ev.signed_len);
+	if (e->body_len)
+		memcpy(c->buf + e->ev.signed_len, e->body, e->body_len);
+	c->hlc = e->ev.h.hlc;
+	memcpy(c->origin, e->ev.h.origin, 32);
+	(*count)++;
+	return 0;
+}
+
+int wl_store_collect_kind(struct wl_store *s, uint8_t kind,
+			  struct wl_store_copy **out, size_t *n)
+{
+	struct wl_store_iter *it = NULL;
+	struct wl_store_entry e;
+	struct wl_store_copy *all = NULL;
+	size_t count = 0;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = wl_store_iter_kind(s, kind, &it);
+	while (rc == 0 && (rc = wl_store_iter_next(it, &e)) != 0) {
+		if (rc < 0) {
+			/* An entry that does not decode is skipped; a failure
+			 * of the store itself ends the walk. */
+			rc = rc == WL_ESTORE || rc == WL_ENOMEM ? rc : 0;
+			continue;
+		}
+		rc = copy_push(&all, &count, &cap, &e);
+	}
+	wl_store_iter_free(it);
+
+	if (rc != 0) {
+		wl_store_copies_free(all, count);
+		return rc;
+	}
+	qsort(all, count, sizeof(*all), copy_order);
+	*out = all;
+	*n = count;
+	return 0;
+}
+
+void wl_store_copies_free(struct wl_store_copy *copies, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(copies[i].buf);
+	free(copies);
 }

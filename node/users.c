@@ -176,75 +176,12 @@ int wl_users_apply(struct wl_users *u, const struct wl_event *ev)
 	return 0;
 }
 
-/* One bundle event read from the store, kept for sorting. */
-struct loaded {
-	unsigned char *buf;
-	size_t len;
-	uint64_t hlc;
-	unsigned char origin[32];
-};
-
-static int loaded_order(const void *a, const void *b)
-{
-	const struct loaded *x = a;
-	const struct loaded *y = b;
-
-	if (x->hlc != y->hlc)
-		return x->hlc < y->hlc ? -1 : 1;
-	return memcmp(x->origin, y->origin, 32);
-}
-
-static int collect(struct wl_store *store, struct loaded **out, size_t *n)
-{
-	struct wl_store_iter *it = NULL;
-	struct wl_store_entry e;
-	struct loaded *all = NULL;
-	size_t count = 0;
-	int rc;
-
-	rc = wl_store_iter_kind(store, WL_KIND_USER_BUNDLE, &it);
-	while (rc == 0 && (rc = wl_store_iter_next(it, &e)) != 0) {
-		struct loaded *grown;
-
-		if (rc < 0) {
-			rc = rc == WL_ESTORE || rc == WL_ENOMEM ? rc : 0;
-			continue;
-		}
-		rc = 0;
-		grown = realloc(all, (count + 1) * sizeof(*all));
-		if (grown == NULL) {
-			rc = WL_ENOMEM;
-			break;
-		}
-		all = grown;
-		all[count].len = e.ev.signed_len + e.body_len;
-		all[count].buf = malloc(all[count].len);
-		if (all[count].buf == NULL) {
-			rc = WL_ENOMEM;
-			break;
-		}
-		memcpy(all[count].buf, e.ev.signed_bytes, e.ev.signed_len);
-		if (e.body_len)
-			memcpy(all[count].buf + e.ev.signed_len, e.body,
-			       e.body_len);
-		all[count].hlc = e.ev.h.hlc;
-		memcpy(all[count].origin, e.ev.h.origin, 32);
-		count++;
-	}
-	wl_store_iter_free(it);
-	*out = all;
-	*n = count;
-	return rc;
-}
-
 int wl_users_load(struct wl_users *u, struct wl_store *store)
 {
-	struct loaded *all = NULL;
+	struct wl_store_copy *all = NULL;
 	size_t n = 0;
-	int rc = collect(store, &all, &n);
+	int rc = wl_store_collect_kind(store, WL_KIND_USER_BUNDLE, &all, &n);
 
-	if (rc == 0)
-		qsort(all, n, sizeof(*all), loaded_order);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct wl_event ev;
 
@@ -255,8 +192,6 @@ int wl_users_load(struct wl_users *u, struct wl_store *store)
 		else
 			u->stats.rejected_decode++;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(all[i].buf);
-	free(all);
+	wl_store_copies_free(all, n);
 	return rc;
 }

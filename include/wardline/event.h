@@ -64,7 +64,8 @@ enum wl_event_kind {
 	WL_KIND_ENTITY_UPDATE = 9, /* field updates of a patient, handoff, task */
 	WL_KIND_AUDIT = 10,        /* an audit record */
 	WL_KIND_TEST = 11,         /* opaque payload for tests and benchmarks */
-	WL_KIND_MAX = 11
+	WL_KIND_ACCOUNT = 12,      /* failed logins, account lock and unlock */
+	WL_KIND_MAX = 12
 };
 
 /* A decoded header. Byte arrays are copies; nothing points into the input. */

@@ -11,7 +11,7 @@
  *   meta     small named values (format version)
  *   kinds    kind (u8) || local seq (u64 BE) -> local seq, for the rare
  *            site-public kinds only (certificates, revocations, policy,
- *            user bundles, key envelopes, memberships)
+ *            user bundles, key envelopes, memberships, account states)
  *
  * The local seq is this store's own arrival order; it is never sent to a
  * peer. A feed's head is its highest contiguous seq: events arrive in any
@@ -162,6 +162,25 @@ int wl_store_iter_local(struct wl_store *s, uint64_t after,
  * "kinds" table are indexed; any other kind yields no entry. */
 int wl_store_iter_kind(struct wl_store *s, uint8_t kind,
 		       struct wl_store_iter **out);
+
+/* A copy of one stored event (signed header and body, BUF of LEN bytes),
+ * with the fields a fold sorts by. */
+struct wl_store_copy {
+	unsigned char *buf;
+	size_t len;
+	uint64_t hlc;
+	unsigned char origin[32];
+};
+
+/* Copy every stored event of the indexed KIND, sorted by (HLC, origin):
+ * the order in which a fold applies them, so that every node reaches the
+ * same state whatever order the events arrived in. An entry that does not
+ * decode is skipped. Returns 0 with *OUT (free with wl_store_copies_free)
+ * and *N, or WL_ESTORE, WL_ENOMEM, WL_EBUSY. */
+int wl_store_collect_kind(struct wl_store *s, uint8_t kind,
+			  struct wl_store_copy **out, size_t *n);
+
+void wl_store_copies_free(struct wl_store_copy *copies, size_t n);
 
 /* Iterate the fork evidence: each entry is a conflicting signed header
  * (E->body is NULL, E->local_seq is 0). */
