@@ -2,6 +2,7 @@
 #include "wardline/cli.h"
 
 #include <stdio.h>
+#include <termios.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,4 +78,38 @@ int wl_cli_usage(const char *command, const char *usage)
 {
 	fprintf(stderr, "usage: wardline %s %s\n", command, usage);
 	return 2;
+}
+
+int wl_cli_read_secret(const char *path, const char *prompt, char *buf,
+		       size_t size)
+{
+	FILE *f = path ? fopen(path, "r") : stdin;
+	struct termios old;
+	int tty = path == NULL && isatty(STDIN_FILENO);
+	int ok;
+
+	if (f == NULL) {
+		perror(path);
+		return -1;
+	}
+	if (tty) {
+		struct termios quiet;
+
+		fprintf(stderr, "%s", prompt);
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	ok = fgets(buf, (int)size, f) != NULL;
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (path)
+		fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
 }

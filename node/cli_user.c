@@ -33,43 +33,6 @@ struct user_args {
 	const char *password_file;
 };
 
-/* Read one line of secret text from PATH, or else from the terminal with
- * echo off (PROMPT shown), or else from standard input. The newline is
- * removed. Returns 0 or -1. */
-static int read_secret(const char *path, const char *prompt, char *buf,
-		       size_t size)
-{
-	FILE *f = path ? fopen(path, "r") : stdin;
-	struct termios old;
-	int tty = path == NULL && isatty(STDIN_FILENO);
-	int ok;
-
-	if (f == NULL) {
-		perror(path);
-		return -1;
-	}
-	if (tty) {
-		struct termios quiet;
-
-		fprintf(stderr, "%s", prompt);
-		tcgetattr(STDIN_FILENO, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	ok = fgets(buf, (int)size, f) != NULL;
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (path)
-		fclose(f);
-	if (!ok)
-		return -1;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
-}
-
 static int user_parse(int argc, char **argv, struct user_args *a)
 {
 	static const struct option opts[] = {
@@ -158,7 +121,7 @@ static int author_key(const struct user_args *a, const struct wl_users *users,
 				"with the username of an admin\n");
 		return 1;
 	}
-	if (read_secret(a->admin_pw_file, "Admin password: ", pw,
+	if (wl_cli_read_secret(a->admin_pw_file, "Admin password: ", pw,
 			sizeof(pw)) != 0)
 		return 1;
 	rc = wl_keys_unwrap(&admin->bundle, pw, &secret);
@@ -180,7 +143,7 @@ static int new_password(const struct user_args *a, const char *username,
 {
 	int rc;
 
-	if (read_secret(a->password_file, "New user's password: ", pw, size))
+	if (wl_cli_read_secret(a->password_file, "New user's password: ", pw, size))
 		return 1;
 	rc = wl_keys_password_check(pw, username);
 	if (rc != 0) {
@@ -294,8 +257,6 @@ static int user_reset(const struct wl_cli *cli, const struct user_args *a,
 	if (rc == 0)
 		rc = append_bundle(cli, store, &bundle, sk);
 	sodium_free(sk);
-	/* TODO: re-seal the user's space keys to the new key pair once
-	 * spaces exist; until then a reset user starts with no space. */
 	if (rc == 0)
 		printf("user %s has a new password and new keys\n",
 		       a->username);
@@ -323,7 +284,7 @@ static int user_check_login(const struct user_args *a,
 				"disabled\n", a->username);
 		return 1;
 	}
-	if (read_secret(a->password_file, "Password: ", pw, sizeof(pw)) != 0)
+	if (wl_cli_read_secret(a->password_file, "Password: ", pw, sizeof(pw)) != 0)
 		return 1;
 	rc = wl_keys_unwrap(&user->bundle, pw, &secret);
 	sodium_memzero(pw, sizeof(pw));
@@ -371,6 +332,84 @@ static int user_disable(const struct wl_cli *cli, const struct user_args *a,
 	return rc;
 }
 
+/* Unlock USERNAME after failed logins: an account event signed by the
+ * site key or an admin, which clears the failures on every node. */
+static int user_unlock(const struct wl_cli *cli, const struct user_args *a,
+		       struct wl_store *store, struct wl_users *users)
+{
+	unsigned char json[WL_USERS_ACCOUNT_JSON_MAX];
+	const struct wl_user *user;
+	struct wl_identity *id = NULL;
+	struct wl_feed_item item;
+	struct wl_hlc hlc;
+	unsigned char *sk = NULL;
+	size_t len = 0;
+	int rc;
+
+	user = a->username ? wl_users_by_name(users, a->username) : NULL;
+	if (user == NULL) {
+		fprintf(stderr, "wardline: no user '%s'\n",
+			a->username ? a->username : "");
+		return 1;
+	}
+	if (author_key(a, users, &sk) != 0)
+		return 1;
+	rc = wl_users_account_encode(WL_ACCOUNT_UNLOCK, user->bundle.user_id,
+				     json, sizeof(json), &len);
+	if (rc == 0)
+		rc = wl_identity_load(cli->config.data_dir, &id);
+	if (rc == 0) {
+		memset(&item, 0, sizeof(item));
+		item.kind = WL_KIND_ACCOUNT;
+		item.author_sk = sk;
+		item.body = json;
+		item.body_len = len;
+		wl_hlc_init(&hlc, NULL, NULL, cli->config.max_skew_ms, 0);
+		rc = wl_feed_append(store, id, &hlc, &item, 1, NULL, NULL);
+	}
+	wl_identity_free(id);
+	sodium_free(sk);
+	if (rc != 0) {
+		fprintf(stderr, "wardline: cannot unlock %s: %s\n",
+			a->username, wl_strerror(rc));
+		return 1;
+	}
+	printf("user %s unlocked (%u failed logins cleared)\n", a->username,
+	       user->failures);
+	return 0;
+}
+
+/* After a reset by an admin, seal the space keys that admin holds to the
+ * user's new keys. Runs on its own store handle, after the command's
+ * handle is closed, with the admin's session. */
+static int reseal_after_reset(struct wl_cli *cli, const struct user_args *a)
+{
+	struct wl_cli_actor actor;
+	long n;
+
+	if (a->admin == NULL) {
+		printf("the site key holds no space keys: an admin runs "
+		       "'wardline space sync-keys --as ADMIN' to give %s the "
+		       "keys of their spaces again\n", a->username);
+		return 0;
+	}
+	if (wl_cli_actor_open(cli, &actor) != 0)
+		return 1;
+	n = wl_cli_actor_login(&actor, a->admin, a->admin_pw_file) == 0
+		    ? wl_cli_sync_keys(&actor)
+		    : -1;
+	wl_cli_actor_close(&actor);
+	if (n < 0) {
+		fprintf(stderr, "wardline: the space keys were not sealed to "
+				"the new keys; run 'wardline space sync-keys "
+				"--as %s'\n", a->admin);
+		return 1;
+	}
+	printf("%ld space keys sealed to the new keys of %s\n", n,
+	       a->username);
+	return 0;
+}
+
 static void user_list(const struct wl_users *users)
 {
 	char id[33];
@@ -399,6 +438,8 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 		"(--site-dir DIR | --admin NAME) [--password-file F]\n"
 		"       wardline user disable --username NAME "
 		"(--site-dir DIR | --admin NAME)\n"
+		"       wardline user unlock --username NAME "
+		"(--site-dir DIR | --admin NAME)\n"
 		"       wardline user check-login --username NAME "
 		"[--password-file F] [--data-dir DIR]";
 	struct user_args a;
@@ -410,7 +451,7 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 	if (user_parse(argc - 1, argv + 1, &a) != 0 ||
 	    (strcmp(verb, "add") && strcmp(verb, "list") &&
 	     strcmp(verb, "reset-password") && strcmp(verb, "check-login") &&
-	     strcmp(verb, "disable")))
+	     strcmp(verb, "disable") && strcmp(verb, "unlock")))
 		return wl_cli_usage(argv[0], usage);
 	if (wl_cli_load_config(cli, a.data_dir) != 0 ||
 	    wl_cli_open_store(cli, &store) != 0)
@@ -425,9 +466,13 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 		rc = user_check_login(&a, users);
 	else if (rc == 0 && strcmp(verb, "disable") == 0)
 		rc = user_disable(cli, &a, store, users);
+	else if (rc == 0 && strcmp(verb, "unlock") == 0)
+		rc = user_unlock(cli, &a, store, users);
 	else if (rc == 0)
 		rc = user_reset(cli, &a, store, users);
 	wl_users_free(users);
 	wl_store_close(store);
+	if (rc == 0 && strcmp(verb, "reset-password") == 0)
+		rc = reseal_after_reset(cli, &a);
 	return rc;
 }

@@ -33,6 +33,7 @@ void wl_config_defaults(struct wl_config *c)
 	c->backoff_max_ms = 30000;
 	c->discovery = WL_DISCOVERY_EMBEDDED;
 	c->http_port = 8080;
+	wl_session_policy_defaults(&c->session);
 }
 
 /* Parse a decimal integer within [MIN, MAX]; no sign, no trailing text. */
@@ -133,9 +134,49 @@ static int apply_discovery(struct wl_config *c, const char *key,
 	return WL_ENOTFOUND;
 }
 
+static int apply_session(struct wl_session_policy *p, const char *key,
+			 const char *value)
+{
+	const uint64_t minute = 60 * 1000;
+	const uint64_t hour = 60 * minute;
+	uint64_t v = 0;
+	int rc;
+
+	if (strcmp(key, "idle_minutes") == 0) {
+		rc = parse_u64(value, 1, 720, &v);
+		if (rc == 0)
+			p->idle_ms = v * minute;
+	} else if (strcmp(key, "absolute_hours") == 0) {
+		rc = parse_u64(value, 1, 24, &v);
+		if (rc == 0)
+			p->absolute_ms = v * hour;
+	} else if (strcmp(key, "pin_window_hours") == 0) {
+		rc = parse_u64(value, 1, 24, &v);
+		if (rc == 0)
+			p->pin_window_ms = v * hour;
+	} else if (strcmp(key, "lockout_failures") == 0) {
+		rc = parse_u64(value, 3, 100, &v);
+		if (rc == 0)
+			p->lockout_failures = (unsigned)v;
+	} else if (strcmp(key, "throttle_base_ms") == 0) {
+		rc = parse_u64(value, 0, 60000, &v);
+		if (rc == 0)
+			p->throttle_base_ms = v;
+	} else if (strcmp(key, "throttle_max_ms") == 0) {
+		rc = parse_u64(value, 0, 3600000, &v);
+		if (rc == 0)
+			p->throttle_max_ms = v;
+	} else {
+		return WL_ENOTFOUND;
+	}
+	return rc;
+}
+
 int wl_config_set(struct wl_config *c, const char *section, const char *key,
 		  const char *value)
 {
+	if (strcmp(section, "session") == 0)
+		return apply_session(&c->session, key, value);
 	if (strcmp(section, "node") == 0 && strcmp(key, "data_dir") == 0) {
 		if (value[0] != '/' || strlen(value) >= sizeof(c->data_dir))
 			return WL_EINVAL;

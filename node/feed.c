@@ -1,7 +1,10 @@
 /* Local appends: build, sign and store this node's own events. */
 #include "wardline/feed.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "wardline/error.h"
 
@@ -12,6 +15,41 @@ struct append_state {
 	unsigned char (*ids)[WL_EVENT_ID_SIZE];
 };
 
+int wl_feed_seal_space(void *arg, const struct wl_event_header *h,
+		       const unsigned char *plain, size_t len,
+		       unsigned char *out)
+{
+	return wl_event_seal_body(h, arg, plain, len, out);
+}
+
+/* Make the header fields that the associated data covers final, as
+ * wl_event_encode will set them, then seal IT's body into *OUT (malloc). */
+static int seal_item(const struct wl_feed_item *it, struct wl_event_header *h,
+		     unsigned char **out)
+{
+	size_t len = it->body_len + it->seal_overhead;
+	int rc;
+
+	if (len > WL_EVENT_BODY_MAX || len < it->body_len)
+		return WL_ETOOBIG;
+	h->flags |= WL_EVENT_F_ENCRYPTED;
+	if (it->author_sk != NULL) {
+		h->flags |= WL_EVENT_F_AUTHOR;
+		crypto_sign_ed25519_sk_to_pk(h->author, it->author_sk);
+	}
+	h->body_len = (uint32_t)len;
+
+	*out = malloc(len ? len : 1);
+	if (*out == NULL)
+		return WL_ENOMEM;
+	rc = it->seal(it->seal_arg, h, it->body, it->body_len, *out);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 static int build_next(void *arg, size_t index, uint64_t seq,
 		      const unsigned char prev[WL_EVENT_ID_SIZE],
 		      uint64_t prev_hlc, unsigned char *out, size_t outsize,
@@ -21,6 +59,7 @@ static int build_next(void *arg, size_t index, uint64_t seq,
 	const struct wl_feed_item *it = &st->items[index];
 	struct wl_event_header h;
 	struct wl_event ev;
+	unsigned char *sealed = NULL;
 	int rc;
 
 	memset(&h, 0, sizeof(h));
@@ -41,8 +80,15 @@ static int build_next(void *arg, size_t index, uint64_t seq,
 	if (rc != 0)
 		return rc;
 
-	rc = wl_event_encode(&h, it->body, it->body_len, it->author_sk,
+	if (it->seal != NULL) {
+		rc = seal_item(it, &h, &sealed);
+		if (rc != 0)
+			return rc;
+	}
+	rc = wl_event_encode(&h, sealed ? sealed : it->body,
+			     sealed ? h.body_len : it->body_len, it->author_sk,
 			     st->id->sk, out, outsize, outlen, &ev);
+	free(sealed);
 	if (rc != 0)
 		return rc;
 	if (st->ids)

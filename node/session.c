@@ -116,8 +116,8 @@ static struct failures *failures_of(struct wl_sessions *m,
 	return &m->users[m->n_users++];
 }
 
-/* The wait after COUNT consecutive failures: base, doubled, capped. */
-static uint64_t backoff(const struct wl_session_policy *p, unsigned count)
+uint64_t wl_session_backoff_ms(const struct wl_session_policy *p,
+			       unsigned count)
 {
 	uint64_t wait = p->throttle_base_ms;
 
@@ -140,10 +140,10 @@ int wl_sessions_login_allowed(struct wl_sessions *m,
 	if (f && f->locked)
 		return WL_EDENIED;
 	if (f && f->count)
-		until = f->last_ms + backoff(&m->policy, f->count);
+		until = f->last_ms + wl_session_backoff_ms(&m->policy, f->count);
 	if (m->node_failures && now - m->node_last_ms < NODE_FAILURE_WINDOW_MS) {
 		uint64_t node_until =
-			m->node_last_ms + backoff(&m->policy, m->node_failures);
+			m->node_last_ms + wl_session_backoff_ms(&m->policy, m->node_failures);
 
 		if (node_until > until)
 			until = node_until;

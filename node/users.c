@@ -8,6 +8,14 @@
 
 #include "wardline/access.h"
 #include "wardline/error.h"
+#include "wardline/json.h"
+
+/* A signing key and the user it belonged to, kept after a reset replaced
+ * it so that older events still show their author. */
+struct signer {
+	unsigned char pk[32];
+	unsigned char user_id[16];
+};
 
 struct wl_users {
 	unsigned char site_pk[32];
@@ -15,6 +23,8 @@ struct wl_users {
 	size_t n;
 	size_t cap;
 	struct wl_users_stats stats;
+	struct signer *signers; /* every signing key any bundle had */
+	size_t n_signers;
 };
 
 int wl_users_new(const unsigned char site_pk[32], struct wl_users **out)
@@ -34,6 +44,7 @@ void wl_users_free(struct wl_users *u)
 	if (u == NULL)
 		return;
 	free(u->users);
+	free(u->signers);
 	free(u);
 }
 
@@ -77,6 +88,33 @@ const struct wl_user *wl_users_by_signer(const struct wl_users *u,
 		if (memcmp(u->users[i].bundle.sign_pk, sign_pk, 32) == 0)
 			return &u->users[i];
 	return NULL;
+}
+
+const struct wl_user *wl_users_by_past_signer(const struct wl_users *u,
+					      const unsigned char pk[32])
+{
+	for (size_t i = 0; i < u->n_signers; i++)
+		if (memcmp(u->signers[i].pk, pk, 32) == 0)
+			return wl_users_by_id(u, u->signers[i].user_id);
+	return NULL;
+}
+
+/* Remember that PK signed for USER_ID. */
+static int signer_add(struct wl_users *u, const unsigned char pk[32],
+		      const unsigned char user_id[16])
+{
+	struct signer *grown;
+
+	if (wl_users_by_past_signer(u, pk) != NULL)
+		return 0;
+	grown = realloc(u->signers, (u->n_signers + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return WL_ENOMEM;
+	u->signers = grown;
+	memcpy(grown[u->n_signers].pk, pk, 32);
+	memcpy(grown[u->n_signers].user_id, user_id, 16);
+	u->n_signers++;
+	return 0;
 }
 
 /* May the author of EV manage users? The site key may, and so may a user
@@ -164,8 +202,10 @@ int wl_users_apply(struct wl_users *u, const struct wl_event *ev)
 	}
 
 	slot = slot_for(u, &b);
-	if (slot == NULL)
+	if (slot == NULL || signer_add(u, b.sign_pk, b.user_id) != 0)
 		return WL_ENOMEM;
+	if (held == NULL || memcmp(slot->bundle.box_pk, b.box_pk, 32) != 0)
+		slot->keys_hlc = ev->h.hlc;
 	slot->bundle = b;
 	memcpy(slot->author, ev->h.author, 32);
 	slot->by_site = by_site;
@@ -174,6 +214,134 @@ int wl_users_apply(struct wl_users *u, const struct wl_event *ev)
 	memcpy(slot->event_id, ev->id, 32);
 	u->stats.applied++;
 	return 0;
+}
+
+static const char *const account_ops[WL_ACCOUNT_OP_COUNT] = {
+	[WL_ACCOUNT_FAILED] = "failed",
+	[WL_ACCOUNT_LOCKED] = "locked",
+	[WL_ACCOUNT_RESET] = "reset",
+	[WL_ACCOUNT_UNLOCK] = "unlock",
+};
+
+int wl_users_account_encode(enum wl_account_op op,
+			    const unsigned char user_id[16], unsigned char *out,
+			    size_t outsize, size_t *outlen)
+{
+	json_t *o;
+
+	if ((unsigned)op >= WL_ACCOUNT_OP_COUNT)
+		return WL_EINVAL;
+	o = json_pack("{s:i, s:s}", "v", 1, "op", account_ops[op]);
+	o = wl_json_set(o, "user_id", wl_json_b64(user_id, 16));
+	return wl_json_dump(o, out, outsize, outlen);
+}
+
+int wl_users_account_decode(const unsigned char *buf, size_t len,
+			    enum wl_account_op *op, unsigned char user_id[16])
+{
+	static const char *const members[] = {"op", "user_id", "v"};
+	const char *field = NULL;
+	const char *name = NULL;
+	size_t name_len = 0;
+	unsigned char id[16];
+	json_t *o = NULL;
+	unsigned i = WL_ACCOUNT_OP_COUNT;
+	int rc;
+
+	rc = wl_json_load_object(buf, len, WL_USERS_ACCOUNT_JSON_MAX, &o);
+	if (rc == 0)
+		rc = wl_json_check_members(o, members, 3, 1, &field);
+	if (rc == 0)
+		rc = wl_json_get_string(o, "op", &name, &name_len, &field);
+	if (rc == 0)
+		for (i = 0; i < WL_ACCOUNT_OP_COUNT; i++)
+			if (strcmp(name, account_ops[i]) == 0)
+				break;
+	if (rc == 0 && i == WL_ACCOUNT_OP_COUNT)
+		rc = WL_EINVAL;
+	if (rc == 0)
+		rc = wl_json_get_b64(o, "user_id", id, 16, &field);
+	json_decref(o);
+
+	if (rc == 0) {
+		*op = (enum wl_account_op)i;
+		memcpy(user_id, id, 16);
+	}
+	return rc;
+}
+
+/* Check who signed the account event EV for OP. */
+static int account_signer(struct wl_users *u, const struct wl_event *ev,
+			  enum wl_account_op op)
+{
+	int by_site = 0;
+	int authored = (ev->h.flags & WL_EVENT_F_AUTHOR) != 0;
+
+	if (op != WL_ACCOUNT_UNLOCK)
+		return authored ? WL_EAUTH : 0;
+	if (!authored || wl_event_verify_author(ev) != 0)
+		return WL_EAUTH;
+	return author_allowed(u, ev, &by_site);
+}
+
+int wl_users_apply_account(struct wl_users *u, const struct wl_event *ev)
+{
+	enum wl_account_op op = WL_ACCOUNT_FAILED;
+	unsigned char id[16];
+	struct wl_user *user;
+	int rc;
+
+	if (ev->h.kind != WL_KIND_ACCOUNT)
+		return WL_EKIND;
+	rc = ev->body ? wl_users_account_decode(ev->body, ev->h.body_len, &op,
+						id)
+		      : WL_ETRUNC;
+	if (rc == 0)
+		rc = account_signer(u, ev, op);
+	user = rc == 0 ? (struct wl_user *)wl_users_by_id(u, id) : NULL;
+	if (rc == 0 && user == NULL)
+		rc = WL_ENOTFOUND;
+	if (rc != 0) {
+		u->stats.account_rejected++;
+		return rc;
+	}
+
+	switch (op) {
+	case WL_ACCOUNT_FAILED:
+		user->failures++;
+		user->last_failure_ms = ev->h.hlc >> 16;
+		break;
+	case WL_ACCOUNT_LOCKED:
+		user->locked = 1;
+		break;
+	case WL_ACCOUNT_RESET:
+		user->failures = 0;
+		break;
+	default:
+		user->failures = 0;
+		user->locked = 0;
+		break;
+	}
+	u->stats.account_applied++;
+	return 0;
+}
+
+static int load_accounts(struct wl_users *u, struct wl_store *store)
+{
+	struct wl_store_copy *all = NULL;
+	size_t n = 0;
+	int rc = wl_store_collect_kind(store, WL_KIND_ACCOUNT, &all, &n);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct wl_event ev;
+
+		if (wl_event_decode(all[i].buf, all[i].len, &ev) == 0)
+			(void)wl_users_apply_account(u, &ev);
+		else
+			u->stats.account_rejected++;
+	}
+	wl_store_copies_free(all, n);
+	return rc;
 }
 
 int wl_users_load(struct wl_users *u, struct wl_store *store)
@@ -193,5 +361,7 @@ int wl_users_load(struct wl_users *u, struct wl_store *store)
 			u->stats.rejected_decode++;
 	}
 	wl_store_copies_free(all, n);
+	if (rc == 0)
+		rc = load_accounts(u, store);
 	return rc;
 }

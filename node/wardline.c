@@ -23,7 +23,10 @@ static const struct command commands[] = {
 	{"append", wl_cmd_append, "append test events (for tests)"},
 	{"status", wl_cmd_status, "show the peers of the running node"},
 	{"revoke", wl_cmd_revoke, "revoke a node with the site key"},
-	{"user", wl_cmd_user, "add, list or reset user accounts"},
+	{"user", wl_cmd_user, "add, list, disable, unlock or reset users"},
+	{"space", wl_cmd_space, "create spaces, manage members and keys"},
+	{"message", wl_cmd_message, "post or read messages in a space"},
+	{"audit", wl_cmd_audit, "list or export the audit trail"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

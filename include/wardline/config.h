@@ -21,6 +21,14 @@
  *   interfaces = eth0 wlan0     ; mDNS interfaces; default all
  *   [http]
  *   port = 8080                 ; status and metrics on 127.0.0.1; 0 = off
+ *   [session]
+ *   idle_minutes = 10           ; lock a session idle this long (1 to 720)
+ *   absolute_hours = 12         ; end every session after this (1 to 24)
+ *   pin_window_hours = 12       ; PIN unlock allowed this long after login
+ *   lockout_failures = 10       ; failed logins that lock the account
+ *   throttle_base_ms = 1000     ; wait after the first failed login;
+ *                               ; doubles with each failure (0 = none)
+ *   throttle_max_ms = 300000    ; cap of that wait
  *
  * Unknown sections or keys are errors, so a typo never passes silently.
  */
@@ -31,6 +39,7 @@
 #include <stdint.h>
 
 #include "wardline/log.h"
+#include "wardline/session.h"
 
 #define WL_CONFIG_DEFAULT_PATH "/etc/wardline/wardline.conf"
 #define WL_CONFIG_DEFAULT_DATA_DIR "/var/lib/wardline"
@@ -62,6 +71,7 @@ struct wl_config {
 	char interfaces[WL_CONFIG_IFACES_MAX][16];
 	size_t n_interfaces;
 	uint64_t http_port;
+	struct wl_session_policy session;
 };
 
 /* Set one value as if KEY = VALUE appeared in [SECTION]. Lists (static,

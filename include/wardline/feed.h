@@ -10,17 +10,37 @@
 #include "wardline/identity.h"
 #include "wardline/store.h"
 
+/* Seal the plaintext PLAIN (LEN bytes) of the event whose header H is
+ * final in bytes 0 to WL_EVENT_AD_SIZE - 1 (body_len included) into OUT,
+ * which has room for h->body_len bytes. ARG is the item's seal_arg.
+ * Returns 0 or a negative code. */
+typedef int (*wl_feed_seal_fn)(void *arg, const struct wl_event_header *h,
+			       const unsigned char *plain, size_t len,
+			       unsigned char *out);
+
 /* What one new local event says; the feed fills in origin, seq, prev and
- * the timestamp. */
+ * the timestamp. An encrypted body's associated data covers those fields,
+ * so the feed seals it once they are known: set SEAL, and BODY is then
+ * the plaintext. */
 struct wl_feed_item {
 	uint8_t kind;
-	uint16_t flags;          /* WL_EVENT_F_ENCRYPTED or 0 */
+	uint16_t flags;          /* 0; the feed sets the flags it needs */
 	unsigned char space[WL_EVENT_SPACE_SIZE];
 	uint32_t epoch;
 	const unsigned char *author_sk; /* 64-byte user key, or NULL */
-	const unsigned char *body;      /* already sealed when encrypted */
+	const unsigned char *body;      /* plaintext when SEAL is set */
 	size_t body_len;
+	wl_feed_seal_fn seal;   /* NULL: BODY is stored as it is */
+	void *seal_arg;
+	size_t seal_overhead;   /* sealed length minus plaintext length */
 };
+
+/* A wl_feed_seal_fn for the space key (32 bytes) given as ARG: the
+ * XChaCha20-Poly1305 body of wl_event_seal_body, overhead
+ * WL_EVENT_SEAL_OVERHEAD. */
+int wl_feed_seal_space(void *arg, const struct wl_event_header *h,
+		       const unsigned char *plain, size_t len,
+		       unsigned char *out);
 
 /* Append N items to the feed of node ID in one durable commit, stamping
  * each with a timestamp from HLC (merged first with the head's timestamp,

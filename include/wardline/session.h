@@ -41,6 +41,12 @@ struct wl_session_policy {
  * 10 failed logins, waits of 1 s doubling up to 5 min. */
 void wl_session_policy_defaults(struct wl_session_policy *p);
 
+/* The wait before the next login after COUNT consecutive failures: 0 for
+ * none, then throttle_base_ms doubling with each failure up to
+ * throttle_max_ms. */
+uint64_t wl_session_backoff_ms(const struct wl_session_policy *p,
+			       unsigned count);
+
 enum wl_session_state {
 	WL_SESSION_ACTIVE = 0,
 	WL_SESSION_LOCKED,  /* idle: a PIN or a full login reopens it */

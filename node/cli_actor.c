@@ -1,0 +1,315 @@
+/* A person acting through the CLI: login, appends and audit records. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "wardline/cli.h"
+#include "wardline/error.h"
+#include "wardline/keyfile.h"
+#include "wardline/site.h"
+
+#define SECRET_MAX 256
+
+int wl_cli_actor_refold(struct wl_cli_actor *a)
+{
+	int rc;
+
+	wl_spaces_free(a->spaces);
+	wl_users_free(a->users);
+	a->spaces = NULL;
+	a->users = NULL;
+
+	rc = wl_users_new(a->site_pk, &a->users);
+	if (rc == 0)
+		rc = wl_users_load(a->users, a->store);
+	if (rc == 0)
+		rc = wl_spaces_new(a->users, &a->spaces);
+	if (rc == 0)
+		rc = wl_spaces_load(a->spaces, a->store);
+	if (rc != 0)
+		fprintf(stderr, "wardline: cannot read the users and spaces: "
+				"%s\n", wl_strerror(rc));
+	return rc == 0 ? 0 : 1;
+}
+
+int wl_cli_actor_open(struct wl_cli *cli, struct wl_cli_actor *a)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	a->cli = cli;
+	if (wl_cli_open_store(cli, &a->store) != 0)
+		return 1;
+
+	rc = wl_path_join(path, sizeof(path), cli->config.data_dir,
+			  WL_SITE_PUB_FILE);
+	if (rc == 0)
+		rc = wl_site_load_public(path, a->site_pk);
+	if (rc == 0)
+		rc = wl_identity_load(cli->config.data_dir, &a->node);
+	if (rc != 0) {
+		fprintf(stderr, "wardline: cannot read this node's site key or "
+				"identity in %s: %s (enroll this node first)\n",
+			cli->config.data_dir, wl_strerror(rc));
+		wl_cli_actor_close(a);
+		return 1;
+	}
+	wl_hlc_init(&a->hlc, NULL, NULL, cli->config.max_skew_ms, 0);
+	if (wl_cli_actor_refold(a) != 0) {
+		wl_cli_actor_close(a);
+		return 1;
+	}
+	return 0;
+}
+
+void wl_cli_actor_close(struct wl_cli_actor *a)
+{
+	wl_keyring_free(a->keyring);
+	wl_keys_secret_free(a->secret);
+	wl_spaces_free(a->spaces);
+	wl_users_free(a->users);
+	wl_identity_free(a->node);
+	wl_store_close(a->store);
+	memset(a, 0, sizeof(*a));
+}
+
+const struct wl_user *wl_cli_actor_user(const struct wl_cli_actor *a)
+{
+	return a->secret ? wl_users_by_id(a->users, a->user_id) : NULL;
+}
+
+int wl_cli_actor_append(struct wl_cli_actor *a,
+			const struct wl_feed_item *items, size_t n)
+{
+	int rc = wl_feed_append(a->store, a->node, &a->hlc, items, n, NULL,
+				NULL);
+
+	if (rc != 0)
+		fprintf(stderr, "wardline: cannot write to this node's store: "
+				"%s\n", wl_strerror(rc));
+	return rc;
+}
+
+void wl_cli_audit_record(struct wl_audit_record *rec, const char *action,
+			 const char *outcome, const unsigned char *user_id,
+			 const char *username, const struct wl_space *space)
+{
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->action, sizeof(rec->action), "%s", action);
+	snprintf(rec->outcome, sizeof(rec->outcome), "%s", outcome);
+	if (user_id != NULL) {
+		rec->has_user = 1;
+		memcpy(rec->user, user_id, 16);
+	}
+	if (username != NULL)
+		snprintf(rec->username, sizeof(rec->username), "%s", username);
+	if (space != NULL) {
+		rec->has_space = 1;
+		memcpy(rec->space, space->id, 16);
+	}
+}
+
+int wl_cli_actor_audit(struct wl_cli_actor *a, struct wl_audit_record *rec)
+{
+	const struct wl_space *audit = wl_spaces_audit(a->spaces);
+	const struct wl_space_epoch *e;
+	unsigned char json[WL_AUDIT_JSON_MAX];
+	unsigned char pk[32];
+	struct wl_feed_item item;
+	size_t len = 0;
+	int rc;
+
+	e = audit ? wl_space_epoch_at(audit, audit->epoch) : NULL;
+	if (e == NULL || !e->has_audit_pk) {
+		fprintf(stderr, "wardline: warning: the site has no audit space "
+				"yet, so '%s' is not recorded (an admin "
+				"creates it with 'wardline space create "
+				"--kind audit')\n", rec->action);
+		return WL_ENOTFOUND;
+	}
+	rec->at_ms = wl_hlc_system_wall(NULL);
+	rc = wl_audit_record_encode(rec, json, sizeof(json), &len);
+	if (rc != 0) {
+		fprintf(stderr, "wardline: cannot encode the audit record "
+				"'%s': %s\n", rec->action, wl_strerror(rc));
+		return rc;
+	}
+
+	memcpy(pk, e->audit_pk, 32);
+	memset(&item, 0, sizeof(item));
+	item.kind = WL_KIND_AUDIT;
+	memcpy(item.space, audit->id, 16);
+	item.epoch = audit->epoch;
+	item.body = json;
+	item.body_len = len;
+	item.seal = wl_audit_seal;
+	item.seal_arg = pk;
+	item.seal_overhead = WL_AUDIT_SEAL_OVERHEAD;
+	rc = wl_cli_actor_append(a, &item, 1);
+	sodium_memzero(json, sizeof(json));
+	return rc;
+}
+
+/* Append an account event about USER_ID, node-authored. */
+static int account_event(struct wl_cli_actor *a, enum wl_account_op op,
+			 const unsigned char user_id[16])
+{
+	unsigned char json[WL_USERS_ACCOUNT_JSON_MAX];
+	struct wl_feed_item item;
+	size_t len = 0;
+	int rc = wl_users_account_encode(op, user_id, json, sizeof(json),
+					 &len);
+
+	if (rc != 0)
+		return rc;
+	memset(&item, 0, sizeof(item));
+	item.kind = WL_KIND_ACCOUNT;
+	item.body = json;
+	item.body_len = len;
+	return wl_cli_actor_append(a, &item, 1);
+}
+
+/* Audit a login attempt for USERNAME (USER may be NULL). */
+static void audit_login(struct wl_cli_actor *a, const struct wl_user *user,
+			const char *username, const char *action,
+			const char *outcome, const char *detail)
+{
+	struct wl_audit_record rec;
+
+	wl_cli_audit_record(&rec, action, outcome,
+			    user ? user->bundle.user_id : NULL, username, NULL);
+	snprintf(rec.detail, sizeof(rec.detail), "%s", detail);
+	(void)wl_cli_actor_audit(a, &rec);
+}
+
+/* Refuse a login before the password is read: disabled, locked or
+ * throttled. Returns 0 when the attempt may go on. */
+static int login_gate(struct wl_cli_actor *a, const struct wl_user *user,
+		      const char *username)
+{
+	const struct wl_session_policy *p = &a->cli->config.session;
+	uint64_t now = wl_hlc_system_wall(NULL);
+	uint64_t until;
+
+	if (user->bundle.disabled) {
+		audit_login(a, user, username, "login_refused", "denied",
+			    "account disabled");
+		fprintf(stderr, "wardline: login refused: the account of %s "
+				"is disabled\n", username);
+		return 1;
+	}
+	if (user->locked || user->failures >= p->lockout_failures) {
+		audit_login(a, user, username, "login_refused", "denied",
+			    "account locked");
+		fprintf(stderr, "wardline: login refused: the account of %s "
+				"is locked after %u failed logins; an admin "
+				"unlocks it with 'wardline user unlock'\n",
+			username, user->failures);
+		return 1;
+	}
+	until = user->last_failure_ms +
+		wl_session_backoff_ms(p, user->failures);
+	if (user->failures > 0 && now < until) {
+		audit_login(a, user, username, "login_refused", "denied",
+			    "too soon after a failed login");
+		fprintf(stderr, "wardline: login refused: wait %llu s after "
+				"the last failed login of %s\n",
+			(unsigned long long)((until - now + 999) / 1000),
+			username);
+		return 1;
+	}
+	return 0;
+}
+
+/* Count a wrong password on every node, and lock at the configured
+ * count. */
+static void login_failed(struct wl_cli_actor *a, const struct wl_user *user,
+			 const char *username)
+{
+	const struct wl_session_policy *p = &a->cli->config.session;
+	unsigned char id[16];
+	unsigned failures = user->failures + 1;
+
+	memcpy(id, user->bundle.user_id, 16);
+	audit_login(a, user, username, "login_failed", "failed",
+		    "wrong password");
+	(void)account_event(a, WL_ACCOUNT_FAILED, id);
+	if (failures >= p->lockout_failures) {
+		(void)account_event(a, WL_ACCOUNT_LOCKED, id);
+		audit_login(a, user, username, "account_locked", "ok",
+			    "lockout count reached");
+		fprintf(stderr, "wardline: the account of %s is now locked "
+				"after %u failed logins\n",
+			username, failures);
+	}
+}
+
+/* Tell the user about spaces they belong to without the current key, which
+ * a member who may seal must give them ('wardline space sync-keys'). */
+static void warn_missing_keys(const struct wl_cli_actor *a,
+			      const char *username)
+{
+	for (size_t i = 0; i < wl_spaces_count(a->spaces); i++) {
+		const struct wl_space *s = wl_spaces_at(a->spaces, i);
+
+		if (wl_space_is_member(a->spaces, s, a->user_id) &&
+		    wl_keyring_get(a->keyring, s->id, s->epoch, 0) == NULL)
+			fprintf(stderr, "wardline: warning: %s holds no key of "
+					"epoch %u of '%s' yet; an admin or "
+					"charge nurse runs 'wardline space "
+					"sync-keys'\n",
+				username, s->epoch, s->name);
+	}
+}
+
+int wl_cli_actor_login(struct wl_cli_actor *a, const char *username,
+		       const char *password_file)
+{
+	const struct wl_user *user = wl_users_by_name(a->users, username);
+	struct wl_keys_secret *secret = NULL;
+	char pw[SECRET_MAX];
+	int rc;
+
+	if (user == NULL) {
+		audit_login(a, NULL, username, "login_failed", "failed",
+			    "unknown username");
+		fprintf(stderr, "wardline: login failed: wrong username or "
+				"password\n");
+		return 1;
+	}
+	if (login_gate(a, user, username) != 0)
+		return 1;
+
+	if (wl_cli_read_secret(password_file, "Password: ", pw, sizeof(pw)))
+		return 1;
+	rc = wl_keys_unwrap(&user->bundle, pw, &secret);
+	sodium_memzero(pw, sizeof(pw));
+	if (rc != 0) {
+		login_failed(a, user, username);
+		fprintf(stderr, "wardline: login failed: wrong username or "
+				"password\n");
+		return 1;
+	}
+
+	memcpy(a->user_id, user->bundle.user_id, 16);
+	a->secret = secret;
+	if (user->failures > 0)
+		(void)account_event(a, WL_ACCOUNT_RESET, a->user_id);
+	audit_login(a, user, username, "login", "ok", "");
+	if (wl_cli_actor_refold(a) != 0)
+		return 1;
+
+	rc = wl_keyring_open(a->spaces, a->store, wl_cli_actor_user(a),
+			     a->secret, NULL, &a->keyring);
+	if (rc != 0) {
+		fprintf(stderr, "wardline: cannot open the space keys of %s: "
+				"%s\n", username, wl_strerror(rc));
+		return 1;
+	}
+	warn_missing_keys(a, username);
+	return 0;
+}

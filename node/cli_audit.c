@@ -1,0 +1,231 @@
+/* wardline audit list | export: the audit trail, decrypted with the keys of
+ * an admin (list) or a compliance officer (export). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "wardline/cli.h"
+#include "wardline/error.h"
+
+struct audit_args {
+	const char *data_dir;
+	const char *as;
+	const char *password_file;
+	const char *format; /* csv or json */
+	const char *user;   /* only records about this username */
+	const char *action; /* only records of this action */
+};
+
+static int audit_parse(int argc, char **argv, struct audit_args *a)
+{
+	static const struct option opts[] = {
+		{"data-dir", required_argument, NULL, 'd'},
+		{"as", required_argument, NULL, 'a'},
+		{"password-file", required_argument, NULL, 'p'},
+		{"format", required_argument, NULL, 'f'},
+		{"user", required_argument, NULL, 'u'},
+		{"action", required_argument, NULL, 'A'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->format = "csv";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': a->data_dir = optarg; break;
+		case 'a': a->as = optarg; break;
+		case 'p': a->password_file = optarg; break;
+		case 'f': a->format = optarg; break;
+		case 'u': a->user = optarg; break;
+		case 'A': a->action = optarg; break;
+		default: return -1;
+		}
+	}
+	if (strcmp(a->format, "csv") != 0 && strcmp(a->format, "json") != 0)
+		return -1;
+	return optind == argc && a->as ? 0 : -1;
+}
+
+/* Write S as one CSV field: quoted, with quotes doubled. */
+static void csv_field(const char *s, int last)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+	putchar(last ? '\n' : ',');
+}
+
+static void print_record(const struct audit_args *o,
+			 const struct wl_store_entry *e,
+			 const struct wl_audit_record *r)
+{
+	char node[17], user[33] = "", space[33] = "", when[32], seq[24];
+	time_t t = (time_t)(r->at_ms / 1000);
+	struct tm tm;
+
+	sodium_bin2hex(node, sizeof(node), e->ev.h.origin, 8);
+	if (r->has_user)
+		sodium_bin2hex(user, sizeof(user), r->user, 16);
+	if (r->has_space)
+		sodium_bin2hex(space, sizeof(space), r->space, 16);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)e->ev.h.seq);
+
+	if (strcmp(o->format, "json") == 0) {
+		json_t *j = json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, "
+			"s:I}",
+			"time", when, "node", node, "action", r->action,
+			"outcome", r->outcome, "user_id", user, "username",
+			r->username, "space_id", space, "patient", r->patient,
+			"detail", r->detail, "emergency", r->emergency, "seq",
+			(json_int_t)e->ev.h.seq);
+		char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)
+			       : NULL;
+
+		if (text)
+			puts(text);
+		free(text);
+		json_decref(j);
+		return;
+	}
+	csv_field(when, 0);
+	csv_field(node, 0);
+	csv_field(seq, 0);
+	csv_field(r->action, 0);
+	csv_field(r->outcome, 0);
+	csv_field(r->username, 0);
+	csv_field(user, 0);
+	csv_field(space, 0);
+	csv_field(r->patient, 0);
+	csv_field(r->emergency ? "emergency" : "", 0);
+	csv_field(r->detail, 1);
+}
+
+/* Open the audit event E with the actor's keys into R. */
+static int open_record(const struct wl_cli_actor *a,
+		       const struct wl_store_entry *e, unsigned char *plain,
+		       struct wl_audit_record *r)
+{
+	const unsigned char *key;
+	size_t len = 0;
+
+	if (e->body == NULL || e->body_len > WL_AUDIT_JSON_MAX +
+						     WL_AUDIT_SEAL_OVERHEAD)
+		return WL_ETRUNC;
+	for (size_t i = 0; (key = wl_keyring_get(a->keyring, e->ev.h.space,
+						 e->ev.h.epoch, i)) != NULL;
+	     i++) {
+		if (wl_audit_open(&e->ev.h, key, e->body, e->body_len, plain,
+				  &len) == 0)
+			return wl_audit_record_decode(plain, len, r, NULL);
+	}
+	return WL_EAUTH;
+}
+
+static int audit_walk(struct wl_cli_actor *a, const struct audit_args *o,
+		      const struct wl_space *audit)
+{
+	unsigned char *plain = sodium_malloc(WL_AUDIT_JSON_MAX);
+	struct wl_store_iter *it = NULL;
+	struct wl_store_entry e;
+	struct wl_audit_record r;
+	size_t unreadable = 0;
+	int rc = plain ? 0 : WL_ENOMEM;
+
+	if (rc == 0 && strcmp(o->format, "csv") == 0)
+		puts("time,node,seq,action,outcome,username,user_id,space_id,"
+		     "patient,emergency,detail");
+	if (rc == 0)
+		rc = wl_store_iter_local(a->store, 0, &it);
+	while (rc == 0 && (rc = wl_store_iter_next(it, &e)) != 0) {
+		if (rc < 0) {
+			rc = rc == WL_ESTORE ? rc : 0;
+			continue;
+		}
+		rc = 0;
+		if (e.ev.h.kind != WL_KIND_AUDIT ||
+		    memcmp(e.ev.h.space, audit->id, 16) != 0)
+			continue;
+		if (open_record(a, &e, plain, &r) != 0) {
+			unreadable++;
+			continue;
+		}
+		if ((o->user && strcmp(o->user, r.username) != 0) ||
+		    (o->action && strcmp(o->action, r.action) != 0))
+			continue;
+		print_record(o, &e, &r);
+	}
+	wl_store_iter_free(it);
+	sodium_free(plain);
+	if (unreadable)
+		fprintf(stderr, "wardline: %zu audit records could not be "
+				"opened with your keys\n", unreadable);
+	if (rc != 0)
+		fprintf(stderr, "wardline: cannot read the audit trail: %s\n",
+			wl_strerror(rc));
+	return rc == 0 ? 0 : 1;
+}
+
+int wl_cmd_audit(struct wl_cli *cli, int argc, char **argv)
+{
+	const char *usage =
+		"list|export --as USER [--format csv|json] [--user NAME] "
+		"[--action ACTION] [--password-file F] [--data-dir DIR]";
+	const char *verb = argc > 1 ? argv[1] : "";
+	int export = strcmp(verb, "export") == 0;
+	enum wl_action action = export ? WL_ACTION_EXPORT_AUDIT
+				       : WL_ACTION_READ_AUDIT;
+	const struct wl_space *audit;
+	struct audit_args o;
+	struct wl_cli_actor a;
+	struct wl_audit_record rec;
+	int rc;
+
+	if ((!export && strcmp(verb, "list") != 0) ||
+	    audit_parse(argc - 1, argv + 1, &o) != 0)
+		return wl_cli_usage(argv[0], usage);
+	if (wl_cli_load_config(cli, o.data_dir) != 0 ||
+	    wl_cli_actor_open(cli, &a) != 0)
+		return 1;
+
+	rc = wl_cli_actor_login(&a, o.as, o.password_file);
+	audit = rc == 0 ? wl_spaces_audit(a.spaces) : NULL;
+	if (rc == 0 && audit == NULL) {
+		fprintf(stderr, "wardline: the site has no audit space yet\n");
+		rc = 1;
+	}
+	if (rc == 0 && wl_space_may(a.spaces, audit, a.user_id, action,
+				    wl_hlc_system_wall(NULL), NULL) != 0) {
+		wl_cli_audit_record(&rec, "access_denied", "denied", a.user_id,
+				    o.as, audit);
+		snprintf(rec.detail, sizeof(rec.detail), "%s",
+			 wl_access_action_name(action));
+		(void)wl_cli_actor_audit(&a, &rec);
+		fprintf(stderr, "wardline: %s may not %s; the attempt is "
+				"recorded in the audit trail\n",
+			o.as, wl_access_action_name(action));
+		rc = 1;
+	}
+	if (rc == 0) {
+		wl_cli_audit_record(&rec, export ? "audit_exported"
+						 : "audit_viewed",
+				    "ok", a.user_id, o.as, audit);
+		(void)wl_cli_actor_audit(&a, &rec);
+		rc = audit_walk(&a, &o, audit);
+	}
+	wl_cli_actor_close(&a);
+	return rc;
+}
