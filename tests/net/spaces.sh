@@ -2,12 +2,12 @@
 # needs: root
 # End-to-end encrypted spaces across three nodes. An admin on node 1 makes
 # the audit space and a ward, and a nurse posts about patients. Members
-# read the messages on every node; a pharmacist who is no member is
-# refused, and the refusal is in the audit trail. A hundred wrong
+# read the messages on every node. A pharmacist who is not a member is
+# rejected, and the rejection is in the audit trail. A hundred wrong
 # passwords lock an account, and each attempt is audited. Node 3 is then
-# revoked: the next message rotates the ward's key, reaches node 2 and not
-# node 3. Finally no patient name, message text or password is anywhere in
-# a data directory or a log.
+# revoked: the next message rotates the ward's key and reaches node 2 but
+# not node 3. Finally no patient name, message text or password appears
+# in any data directory or log.
 . "$(dirname "$0")/lib.sh"
 
 DATA=${WARDLINE_DATA:-$NET_ROOT/../shared/data}
@@ -100,7 +100,7 @@ for node in 1 2 3; do
 		net_until 10 read_all nora "$node"
 done
 
-net_check "a non-member is refused on node 3" sh -c "! '$WL' --config \
+net_check "non-member rejected on node 3" sh -c "! '$WL' --config \
 	'$NET_WORK/cli.conf' message read --data-dir '$NET_WORK/n3' \
 	--space '4 West' --as paul --password-file '$NET_WORK/paul.pw' \
 	2>/dev/null"
@@ -108,7 +108,7 @@ denied_audited() {
 	as alice 2 audit list --action access_denied 2>/dev/null |
 		grep -q '"paul"'
 }
-net_check "the refusal is in the audit trail on node 2" \
+net_check "rejection audited on node 2" \
 	net_until 10 denied_audited
 
 # Brute force: 100 wrong passwords against one account on node 2.
@@ -116,7 +116,7 @@ for ((k = 0; k < 100; k++)); do
 	wl message read --data-dir "$NET_WORK/n2" --space "4 West" \
 		--as nora --password-file "$NET_WORK/wrong.pw" 2>/dev/null
 done
-net_check "the right password is refused after the lockout" sh -c "! \
+net_check "right password rejected after lockout" sh -c "! \
 	'$WL' --config '$NET_WORK/cli.conf' message read --data-dir \
 	'$NET_WORK/n2' --space '4 West' --as nora --password-file \
 	'$NET_WORK/nora.pw' 2>/dev/null"
@@ -140,7 +140,7 @@ net_check "an admin unlocks the account" wl user unlock \
 	--admin-password-file "$NET_WORK/admin.pw" --username nora
 net_check "the unlocked nurse reads on node 2" net_until 10 read_all nora 2
 
-# Revoke node 3; the next message rotates the key and does not reach it.
+# Revoke node 3. The next message rotates the key and does not reach it.
 id3=$("$WL" id --data-dir "$NET_WORK/n3")
 "$WL" revoke --site-dir "$NET_WORK/site" --data-dir "$NET_WORK/n1" \
 	"$id3" >/dev/null
