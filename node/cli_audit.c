@@ -11,6 +11,7 @@
 
 #include "wardline/cli.h"
 #include "wardline/error.h"
+#include "wardline/json.h"
 
 struct audit_args {
 	const char *data_dir;
@@ -92,13 +93,11 @@ static void print_record(const struct audit_args *o,
 			r->username, "space_id", space, "patient", r->patient,
 			"detail", r->detail, "emergency", r->emergency, "seq",
 			(json_int_t)e->ev.h.seq);
-		char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)
-			       : NULL;
+		unsigned char text[2 * WL_AUDIT_JSON_MAX];
+		size_t len = 0;
 
-		if (text)
-			puts(text);
-		free(text);
-		json_decref(j);
+		if (wl_json_dump(j, text, sizeof(text), &len) == 0)
+			printf("%.*s\n", (int)len, (const char *)text);
 		return;
 	}
 	csv_field(when, 0);

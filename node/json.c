@@ -1,6 +1,8 @@
 /* Strict JSON helpers shared by the decoders of event bodies. */
 #include "wardline/json.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,41 @@
 #include "wardline/error.h"
 
 #define B64_VARIANT sodium_base64_VARIANT_ORIGINAL
+
+/* Each jansson block is preceded by its size, kept in a header as large as
+ * the strictest alignment so the block stays aligned. */
+#define WIPE_HEADER sizeof(max_align_t)
+
+static void *wipe_malloc(size_t size)
+{
+	unsigned char *p;
+
+	if (size > SIZE_MAX - WIPE_HEADER)
+		return NULL;
+	p = malloc(size + WIPE_HEADER);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, &size, sizeof(size));
+	return p + WIPE_HEADER;
+}
+
+static void wipe_free(void *ptr)
+{
+	unsigned char *p = ptr;
+	size_t size;
+
+	if (p == NULL)
+		return;
+	p -= WIPE_HEADER;
+	memcpy(&size, p, sizeof(size));
+	sodium_memzero(p, size + WIPE_HEADER);
+	free(p);
+}
+
+void wl_json_init(void)
+{
+	json_set_alloc_funcs(wipe_malloc, wipe_free);
+}
 
 int wl_json_load_object(const unsigned char *buf, size_t len, size_t max,
 			json_t **out)

@@ -27,6 +27,8 @@ int wl_status_json(const struct wl_status_view *v, char **out, size_t *len)
 {
 	json_t *root;
 	json_t *peers = json_array();
+	json_free_t json_free = NULL;
+	char *dumped;
 	char *text;
 
 	*out = NULL;
@@ -51,8 +53,16 @@ int wl_status_json(const struct wl_status_view *v, char **out, size_t *len)
 			 (json_int_t)v->n_revoked);
 	if (root == NULL)
 		return WL_ENOMEM;
-	text = json_dumps(root, JSON_COMPACT);
+	dumped = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
+	if (dumped == NULL)
+		return WL_ENOMEM;
+
+	/* The caller frees with free(); jansson's block goes back to
+	 * jansson's own free function (see wl_json_init). */
+	text = strdup(dumped);
+	json_get_alloc_funcs(NULL, &json_free);
+	json_free(dumped);
 	if (text == NULL)
 		return WL_ENOMEM;
 	*out = text;

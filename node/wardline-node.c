@@ -13,6 +13,7 @@
 
 #include "wardline/config.h"
 #include "wardline/error.h"
+#include "wardline/json.h"
 #include "wardline/log.h"
 #include "wardline/runtime.h"
 
@@ -184,6 +185,7 @@ int main(int argc, char **argv)
 	wl_log_set_level(d.config.log_level);
 	wl_log_route_lws();
 	signal(SIGPIPE, SIG_IGN);
+	wl_json_init();
 	if (sodium_init() < 0 || uv_loop_init(&d.loop) != 0) {
 		wl_error("node", "libsodium or libuv failed to initialise");
 		return 1;

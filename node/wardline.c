@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "wardline/cli.h"
+#include "wardline/json.h"
 
 struct command {
 	const char *name;
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	memset(&cli, 0, sizeof(cli));
+	wl_json_init();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "wardline: libsodium failed to initialise\n");
 		return 1;

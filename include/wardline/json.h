@@ -18,6 +18,13 @@
 
 #include <jansson.h>
 
+/* Make jansson wipe every block it frees, so that the working copies of
+ * decrypted bodies (patient names, message text) do not linger in freed
+ * heap memory. Call once at program start, before any JSON is parsed.
+ * NOTE: the blocks are wiped, not locked: a device that must keep them
+ * out of swap runs without swap, as the appliance image does. */
+void wl_json_init(void);
+
 /* Parse LEN bytes at BUF, at most MAX, as one JSON object with no duplicate
  * keys and nothing after it. Returns 0 and a new reference in *OUT, or
  * WL_ETOOBIG (LEN above MAX) or WL_EINVAL (*OUT is NULL). */
