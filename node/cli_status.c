@@ -174,15 +174,62 @@ int wl_cmd_status(struct wl_cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* Rotate the key of every space that the admin AS belongs to, so that keys
+ * a revoked device may hold open nothing new, and audit the revocation.
+ * Spaces the admin does not belong to rotate at their next message. */
+static int rotate_after_revoke(struct wl_cli *cli, const char *as,
+			       const char *password_file, const char *node)
+{
+	struct wl_cli_actor a;
+	struct wl_audit_record rec;
+	unsigned char ids[256][16];
+	size_t n = 0;
+	int failed = 0;
+
+	if (wl_cli_actor_open(cli, &a) != 0)
+		return 1;
+	if (wl_cli_actor_login(&a, as, password_file) != 0) {
+		wl_cli_actor_close(&a);
+		return 1;
+	}
+	wl_cli_audit_record(&rec, "device_revoked", "ok", a.user_id, as, NULL);
+	snprintf(rec.detail, sizeof(rec.detail), "node %s", node);
+	(void)wl_cli_actor_audit(&a, &rec);
+
+	for (size_t i = 0; i < wl_spaces_count(a.spaces) && n < 256; i++) {
+		const struct wl_space *s = wl_spaces_at(a.spaces, i);
+
+		if (wl_space_is_member(a.spaces, s, a.user_id) &&
+		    wl_keyring_get(a.keyring, s->id, s->epoch, 0) != NULL)
+			memcpy(ids[n++], s->id, 16);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct wl_space *s;
+
+		if (wl_cli_actor_refold(&a) != 0)
+			break;
+		s = wl_spaces_by_id(a.spaces, ids[i]);
+		failed |= s == NULL ||
+			  wl_cli_rotate(&a, s, "a device was revoked") != 0;
+	}
+	wl_cli_actor_close(&a);
+	return failed ? 1 : 0;
+}
+
 int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"site-dir", required_argument, NULL, 's'},
 		{"data-dir", required_argument, NULL, 'd'},
+		{"as", required_argument, NULL, 'a'},
+		{"password-file", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
-	const char *usage = "--site-dir DIR [--data-dir DIR] NODE_ID";
+	const char *usage = "--site-dir DIR [--data-dir DIR] "
+			    "[--as ADMIN [--password-file F]] NODE_ID";
 	const char *site_dir = NULL;
+	const char *as = NULL;
+	const char *password_file = NULL;
 	const char *data_dir = NULL;
 	unsigned char node[32];
 	unsigned char site_pk[32];
@@ -201,6 +248,10 @@ int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv)
 			site_dir = optarg;
 		else if (c == 'd')
 			data_dir = optarg;
+		else if (c == 'a')
+			as = optarg;
+		else if (c == 'p')
+			password_file = optarg;
 		else
 			return wl_cli_usage(argv[0], usage);
 	}
@@ -240,5 +291,6 @@ int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv)
 	}
 	printf("revoked node %s; every node refuses it once this event "
 	       "reaches it\n", argv[optind]);
-	return 0;
+	return as ? rotate_after_revoke(cli, as, password_file, argv[optind])
+		  : 0;
 }

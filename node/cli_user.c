@@ -31,6 +31,7 @@ struct user_args {
 	const char *display_name;
 	const char *role;
 	const char *password_file;
+	const char *new_password_file;
 };
 
 static int user_parse(int argc, char **argv, struct user_args *a)
@@ -44,6 +45,7 @@ static int user_parse(int argc, char **argv, struct user_args *a)
 		{"display-name", required_argument, NULL, 'n'},
 		{"role", required_argument, NULL, 'r'},
 		{"password-file", required_argument, NULL, 'p'},
+		{"new-password-file", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c;
@@ -59,6 +61,7 @@ static int user_parse(int argc, char **argv, struct user_args *a)
 		case 'n': a->display_name = optarg; break;
 		case 'r': a->role = optarg; break;
 		case 'p': a->password_file = optarg; break;
+		case 'P': a->new_password_file = optarg; break;
 		default: return -1;
 		}
 	}
@@ -410,6 +413,62 @@ static int reseal_after_reset(struct wl_cli *cli, const struct user_args *a)
 	return 0;
 }
 
+/* A user changes their own password: log in with the current one, wrap
+ * the same keys under the new one and sign the bundle with the user's own
+ * key. Space keys stay valid because the key pairs do not change. */
+static int user_change_password(struct wl_cli *cli, const struct user_args *a)
+{
+	struct wl_keys_pwhash cost = WL_KEYS_PWHASH_DEFAULT;
+	struct wl_cli_actor actor;
+	struct wl_keys_bundle bundle;
+	struct wl_audit_record rec;
+	struct wl_feed_item item;
+	unsigned char json[WL_KEYS_BUNDLE_JSON_MAX];
+	char pw[SECRET_MAX];
+	int rc;
+
+	if (a->username == NULL)
+		return 2;
+	if (wl_cli_actor_open(cli, &actor) != 0)
+		return 1;
+	rc = wl_cli_actor_login(&actor, a->username, a->password_file);
+	if (rc == 0) {
+		rc = wl_cli_read_secret(a->new_password_file, "New password: ",
+					pw, sizeof(pw)) ? 1 : 0;
+		if (rc == 0 && wl_keys_password_check(pw, a->username) != 0) {
+			fprintf(stderr, "wardline: password rejected: %s\n",
+				wl_keys_password_problem(
+					wl_keys_password_check(pw,
+							       a->username)));
+			rc = 1;
+		}
+	}
+	if (rc == 0) {
+		bundle = wl_cli_actor_user(&actor)->bundle;
+		rc = wl_keys_rewrap(&bundle, actor.secret, pw, &cost) ? 1 : 0;
+	}
+	sodium_memzero(pw, sizeof(pw));
+
+	memset(&item, 0, sizeof(item));
+	if (rc == 0)
+		rc = wl_keys_bundle_encode(&bundle, json, sizeof(json),
+					   &item.body_len) ? 1 : 0;
+	if (rc == 0) {
+		item.kind = WL_KIND_USER_BUNDLE;
+		item.author_sk = actor.secret->sign_sk;
+		item.body = json;
+		rc = wl_cli_actor_append(&actor, &item, 1) ? 1 : 0;
+	}
+	if (rc == 0) {
+		wl_cli_audit_record(&rec, "password_changed", "ok",
+				    actor.user_id, a->username, NULL);
+		(void)wl_cli_actor_audit(&actor, &rec);
+		printf("password of %s changed\n", a->username);
+	}
+	wl_cli_actor_close(&actor);
+	return rc;
+}
+
 static void user_list(const struct wl_users *users)
 {
 	char id[33];
@@ -438,6 +497,8 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 		"(--site-dir DIR | --admin NAME) [--password-file F]\n"
 		"       wardline user disable --username NAME "
 		"(--site-dir DIR | --admin NAME)\n"
+		"       wardline user change-password --username NAME "
+		"[--password-file F] [--new-password-file F]\n"
 		"       wardline user unlock --username NAME "
 		"(--site-dir DIR | --admin NAME)\n"
 		"       wardline user check-login --username NAME "
@@ -451,10 +512,15 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 	if (user_parse(argc - 1, argv + 1, &a) != 0 ||
 	    (strcmp(verb, "add") && strcmp(verb, "list") &&
 	     strcmp(verb, "reset-password") && strcmp(verb, "check-login") &&
-	     strcmp(verb, "disable") && strcmp(verb, "unlock")))
+	     strcmp(verb, "disable") && strcmp(verb, "unlock") &&
+	     strcmp(verb, "change-password")))
 		return wl_cli_usage(argv[0], usage);
-	if (wl_cli_load_config(cli, a.data_dir) != 0 ||
-	    wl_cli_open_store(cli, &store) != 0)
+	if (wl_cli_load_config(cli, a.data_dir) != 0)
+		return 1;
+	if (strcmp(verb, "change-password") == 0)
+		return a.username ? user_change_password(cli, &a)
+				  : wl_cli_usage(argv[0], usage);
+	if (wl_cli_open_store(cli, &store) != 0)
 		return 1;
 
 	rc = load_users(cli, store, &users);

@@ -134,6 +134,23 @@ static int author_allowed(const struct wl_users *u, const struct wl_event *ev,
 	return 0;
 }
 
+/* Is EV the user's own password change: signed with the user's current
+ * key, and changing nothing but the salt, cost and wrapped keys? */
+static int own_password_change(const struct wl_users *u,
+			       const struct wl_event *ev,
+			       const struct wl_keys_bundle *b)
+{
+	const struct wl_user *held = wl_users_by_id(u, b->user_id);
+	const struct wl_keys_bundle *h = held ? &held->bundle : NULL;
+
+	return h != NULL && !h->disabled && !b->disabled &&
+	       memcmp(ev->h.author, h->sign_pk, 32) == 0 &&
+	       memcmp(b->sign_pk, h->sign_pk, 32) == 0 &&
+	       memcmp(b->box_pk, h->box_pk, 32) == 0 && b->role == h->role &&
+	       strcmp(b->username, h->username) == 0 &&
+	       strcmp(b->display_name, h->display_name) == 0;
+}
+
 /* Is (HLC, ORIGIN) of EV newer than what USER holds? */
 static int newer(const struct wl_user *user, const struct wl_event *ev)
 {
@@ -177,16 +194,16 @@ int wl_users_apply(struct wl_users *u, const struct wl_event *ev)
 		u->stats.rejected_auth++;
 		return WL_EAUTH;
 	}
-	rc = author_allowed(u, ev, &by_site);
-	if (rc != 0) {
-		u->stats.rejected_denied++;
-		return rc;
-	}
 	rc = ev->body ? wl_keys_bundle_decode(ev->body, ev->h.body_len, &b,
 					      NULL)
 		      : WL_ETRUNC;
 	if (rc != 0) {
 		u->stats.rejected_decode++;
+		return rc;
+	}
+	rc = author_allowed(u, ev, &by_site);
+	if (rc != 0 && !own_password_change(u, ev, &b)) {
+		u->stats.rejected_denied++;
 		return rc;
 	}
 

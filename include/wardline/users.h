@@ -3,7 +3,9 @@
  * A user bundle event (WL_KIND_USER_BUNDLE) carries a wl_keys_bundle as
  * its cleartext JSON body. It must be signed by an author allowed to manage
  * users, which is the site root key or a user whose current bundle has the
- * admin role and is not disabled. Disabling an account is a new bundle with
+ * admin role and is not disabled, or be the user's own password change:
+ * signed with the user's current key and changing only the salt, cost and
+ * wrapped keys. Disabling an account is a new bundle with
  * the "disabled" member; a reset (new keys) enables it again. Per user id, the bundle of the event with the highest
  * (HLC, origin) wins, and the fold applies events in that order, so every
  * node reaches the same table whatever order the events arrived in. A
