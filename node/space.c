@@ -272,12 +272,18 @@ int wl_space_change_decode(const unsigned char *buf, size_t len,
 	return rc;
 }
 
-/* Associated data of a sealed grant reason. */
-static void reason_ad(const struct wl_space_change *c, unsigned char ad[44])
+#define REASON_LABEL "wardline grant"
+#define REASON_AD_SIZE (sizeof(REASON_LABEL) - 1 + 32)
+
+/* Associated data of a sealed grant reason: label, space id, grantee. */
+static void reason_ad(const struct wl_space_change *c,
+		      unsigned char ad[REASON_AD_SIZE])
 {
-	memcpy(ad, "wardline grant", 12);
-	memcpy(ad + 12, c->space_id, 16);
-	memcpy(ad + 28, c->user, 16);
+	size_t label = sizeof(REASON_LABEL) - 1;
+
+	memcpy(ad, REASON_LABEL, label);
+	memcpy(ad + label, c->space_id, 16);
+	memcpy(ad + label + 16, c->user, 16);
 }
 
 int wl_space_reason_seal(struct wl_space_change *c,
@@ -285,7 +291,7 @@ int wl_space_reason_seal(struct wl_space_change *c,
 			 const char *reason)
 {
 	struct wl_access_grant g;
-	unsigned char ad[44];
+	unsigned char ad[REASON_AD_SIZE];
 	unsigned long long clen = 0;
 	size_t len = strlen(reason);
 
@@ -315,7 +321,7 @@ int wl_space_reason_open(const struct wl_space_change *c,
 			 const unsigned char key[WL_KEYS_SPACE_KEY_SIZE],
 			 char *out)
 {
-	unsigned char ad[44];
+	unsigned char ad[REASON_AD_SIZE];
 	unsigned long long plen = 0;
 
 	if (c->reason_len <= 40 || c->reason_len > WL_SPACE_REASON_BOX_MAX)
