@@ -12,8 +12,10 @@
  * Failed logins are counted per user and per node: each failure doubles a
  * wait before the next attempt is allowed, and after the lockout count the
  * account stays locked until an admin unlocks it.
- * NOTE: the counters and account locks live in this node's memory only;
- * replicating them (and auditing each failure) comes with the audit trail.
+ * These counters live in this node's memory and catch a burst on one
+ * device. The per-user count that holds across nodes and restarts is
+ * replicated in account events (users.h), which the caller writes for
+ * every failure, together with an audit record.
  *
  * Pure: the clock is the caller's; no I/O, no logging.
  */
