@@ -3,6 +3,7 @@
 #include "wardline/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <lmdb.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "wardline/error.h"
 #include "wardline/log.h"
@@ -1684,4 +1686,28 @@ void wl_store_copies_free(struct wl_store_copy *copies, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(copies[i].buf);
 	free(copies);
+}
+
+int wl_store_backup(struct wl_store *s, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc;
+
+	if (fd < 0) {
+		wl_warn("store", "cannot create the backup file=%s: %s", path,
+			strerror(errno));
+		return errno == EEXIST ? WL_EEXIST : WL_EIO;
+	}
+	rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+	if (rc == 0 && fsync(fd) != 0)
+		rc = errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = errno;
+	if (rc != 0) {
+		wl_warn("store", "backup to file=%s failed: %s", path,
+			mdb_strerror(rc));
+		unlink(path);
+		return rc == ENOSPC || rc == EIO ? WL_EIO : WL_ESTORE;
+	}
+	return 0;
 }

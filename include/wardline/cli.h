@@ -120,5 +120,7 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_space(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_message(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_audit(struct wl_cli *cli, int argc, char **argv);
+int wl_cmd_backup(struct wl_cli *cli, int argc, char **argv);
+int wl_cmd_restore(struct wl_cli *cli, int argc, char **argv);
 
 #endif

@@ -207,6 +207,13 @@ int wl_store_release_pages(struct wl_store *s);
 /* Fill *ST. Returns 0 or WL_ESTORE. */
 int wl_store_stats(struct wl_store *s, struct wl_store_stats *st);
 
+/* Write a consistent, compacted copy of S to the new file PATH (mode
+ * 0600; it must not exist), while other handles keep writing: LMDB copies
+ * one read transaction's snapshot and leaves out free pages. The file is
+ * a data.mdb that wl_store_open can use. Returns 0, WL_EEXIST, WL_EIO or
+ * WL_ESTORE; a partial file is removed. */
+int wl_store_backup(struct wl_store *s, const char *path);
+
 /* Return the path of the LMDB data file (DIR/data.mdb). Owned by S. */
 const char *wl_store_path(const struct wl_store *s);
 
