@@ -219,3 +219,20 @@ int wl_audit_open(const struct wl_event_header *h,
 		*outlen = (size_t)plen;
 	return rc;
 }
+
+int wl_audit_check_header(const struct wl_event_header *h,
+			  const unsigned char audit_id[WL_KEYS_SPACE_ID_SIZE],
+			  uint32_t epoch)
+{
+	if (h->flags & WL_EVENT_F_AUTHOR)
+		return WL_EAUTH;
+	if (!(h->flags & WL_EVENT_F_ENCRYPTED))
+		return WL_EFLAGS;
+	if (memcmp(h->space, audit_id, WL_KEYS_SPACE_ID_SIZE) != 0)
+		return WL_EINVAL;
+	if (h->epoch == 0 || h->epoch > epoch)
+		return WL_ERANGE;
+	if (h->body_len < WL_AUDIT_SEAL_OVERHEAD + 2)
+		return WL_ETRUNC;
+	return 0;
+}

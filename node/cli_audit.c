@@ -12,6 +12,7 @@
 #include "wardline/cli.h"
 #include "wardline/error.h"
 #include "wardline/json.h"
+#include "wardline/verify.h"
 
 struct audit_args {
 	const char *data_dir;
@@ -22,7 +23,8 @@ struct audit_args {
 	const char *action; /* only records of this action */
 };
 
-static int audit_parse(int argc, char **argv, struct audit_args *a)
+static int audit_parse(int argc, char **argv, struct audit_args *a,
+		       int need_user)
 {
 	static const struct option opts[] = {
 		{"data-dir", required_argument, NULL, 'd'},
@@ -51,7 +53,7 @@ static int audit_parse(int argc, char **argv, struct audit_args *a)
 	}
 	if (strcmp(a->format, "csv") != 0 && strcmp(a->format, "json") != 0)
 		return -1;
-	return optind == argc && a->as ? 0 : -1;
+	return optind == argc && (a->as || !need_user) ? 0 : -1;
 }
 
 /* Write S as one CSV field: quoted, with quotes doubled. */
@@ -178,11 +180,141 @@ static int audit_walk(struct wl_cli_actor *a, const struct audit_args *o,
 	return rc == 0 ? 0 : 1;
 }
 
+/* Report one problem of the audit trail, by event. */
+static void audit_problem(const char *check, const unsigned char id[32],
+			  const unsigned char origin[32], uint64_t seq, int err)
+{
+	char idhex[65], originhex[65];
+
+	sodium_bin2hex(idhex, sizeof(idhex), id, 32);
+	sodium_bin2hex(originhex, sizeof(originhex), origin, 32);
+	printf("BROKEN check=%s event=%s origin=%s seq=%llu: %s\n", check,
+	       idhex, originhex, (unsigned long long)seq, wl_strerror(err));
+}
+
+static void store_problem(void *arg, const struct wl_verify_problem *p)
+{
+	(void)arg;
+	audit_problem(p->what, p->id, p->origin, p->seq, p->err);
+}
+
+/* Check every audit event of the store: its header, and with the keys of
+ * a reader, its record. Returns the number of problems; *RECORDS and
+ * *READ count the audit events and the records opened. */
+static uint64_t check_audit_events(struct wl_cli_actor *a,
+				   const struct wl_space *audit,
+				   uint64_t *records, uint64_t *read)
+{
+	unsigned char *plain = sodium_malloc(WL_AUDIT_JSON_MAX);
+	uint64_t skew = a->cli->config.max_skew_ms;
+	struct wl_store_iter *it = NULL;
+	struct wl_store_entry e;
+	struct wl_audit_record r;
+	uint64_t problems = 0;
+	int rc = plain ? wl_store_iter_local(a->store, 0, &it) : WL_ENOMEM;
+
+	while (rc == 0 && (rc = wl_store_iter_next(it, &e)) != 0) {
+		uint64_t wall;
+
+		if (rc < 0) { /* the store walk reports undecodable entries */
+			rc = rc == WL_ESTORE ? rc : 0;
+			continue;
+		}
+		rc = 0;
+		if (e.ev.h.kind != WL_KIND_AUDIT)
+			continue;
+		(*records)++;
+		rc = wl_audit_check_header(&e.ev.h, audit->id, audit->epoch);
+		if (rc != 0) {
+			audit_problem("audit_header", e.ev.id, e.ev.h.origin,
+				      e.ev.h.seq, rc);
+			problems++;
+			rc = 0;
+			continue;
+		}
+		if (a->keyring == NULL || e.body == NULL)
+			continue;
+		rc = open_record(a, &e, plain, &r);
+		wall = e.ev.h.hlc >> 16;
+		if (rc == 0 && (r.at_ms > wall + skew || r.at_ms + skew < wall))
+			rc = WL_ERANGE;
+		if (rc != 0) {
+			audit_problem("audit_record", e.ev.id, e.ev.h.origin,
+				      e.ev.h.seq, rc);
+			problems++;
+		} else {
+			(*read)++;
+		}
+		rc = 0;
+	}
+	wl_store_iter_free(it);
+	sodium_free(plain);
+	if (rc != 0) {
+		fprintf(stderr, "wardline: cannot read the store: %s\n",
+			wl_strerror(rc));
+		problems++;
+	}
+	return problems;
+}
+
+/* wardline audit verify: every chain and signature, then every audit
+ * record. Exit status 0 only when all hold. */
+static int audit_verify(struct wl_cli *cli, const struct audit_args *o)
+{
+	struct wl_cli_actor a;
+	struct wl_verify_summary sum;
+	const struct wl_space *audit;
+	uint64_t problems, records = 0, read = 0;
+	int rc;
+
+	if (wl_cli_load_config(cli, o->data_dir) != 0 ||
+	    wl_cli_actor_open(cli, &a) != 0)
+		return 1;
+	if (o->as != NULL && wl_cli_actor_login(&a, o->as,
+						o->password_file) != 0) {
+		wl_cli_actor_close(&a);
+		return 1;
+	}
+	audit = wl_spaces_audit(a.spaces);
+	if (o->as != NULL && audit != NULL &&
+	    wl_space_may(a.spaces, audit, a.user_id, WL_ACTION_READ_AUDIT,
+			 wl_hlc_system_wall(NULL), NULL) != 0) {
+		fprintf(stderr, "wardline: %s may not read audit records; "
+				"checking headers and signatures only\n",
+			o->as);
+		wl_keyring_free(a.keyring);
+		a.keyring = NULL;
+	}
+
+	rc = wl_verify_store(a.store, store_problem, NULL, &sum);
+	if (rc != 0) {
+		fprintf(stderr, "wardline: verification stopped: %s\n",
+			wl_strerror(rc));
+		wl_cli_actor_close(&a);
+		return 1;
+	}
+	problems = sum.problems;
+	if (audit != NULL)
+		problems += check_audit_events(&a, audit, &records, &read);
+	wl_cli_actor_close(&a);
+
+	printf("audit verified: %llu events in %llu feeds, %llu audit "
+	       "records (%llu opened and checked): %llu problems\n",
+	       (unsigned long long)sum.events,
+	       (unsigned long long)sum.origins, (unsigned long long)records,
+	       (unsigned long long)read, (unsigned long long)problems);
+	if (audit == NULL)
+		printf("the site has no audit space yet\n");
+	return problems == 0 ? 0 : 1;
+}
+
 int wl_cmd_audit(struct wl_cli *cli, int argc, char **argv)
 {
 	const char *usage =
 		"list|export --as USER [--format csv|json] [--user NAME] "
-		"[--action ACTION] [--password-file F] [--data-dir DIR]";
+		"[--action ACTION] [--password-file F] [--data-dir DIR]\n"
+		"       wardline audit verify [--as USER] [--password-file F] "
+		"[--data-dir DIR]";
 	const char *verb = argc > 1 ? argv[1] : "";
 	int export = strcmp(verb, "export") == 0;
 	enum wl_action action = export ? WL_ACTION_EXPORT_AUDIT
@@ -193,8 +325,13 @@ int wl_cmd_audit(struct wl_cli *cli, int argc, char **argv)
 	struct wl_audit_record rec;
 	int rc;
 
+	if (strcmp(verb, "verify") == 0) {
+		if (audit_parse(argc - 1, argv + 1, &o, 0) != 0)
+			return wl_cli_usage(argv[0], usage);
+		return audit_verify(cli, &o);
+	}
 	if ((!export && strcmp(verb, "list") != 0) ||
-	    audit_parse(argc - 1, argv + 1, &o) != 0)
+	    audit_parse(argc - 1, argv + 1, &o, 1) != 0)
 		return wl_cli_usage(argv[0], usage);
 	if (wl_cli_load_config(cli, o.data_dir) != 0 ||
 	    wl_cli_actor_open(cli, &a) != 0)

@@ -84,4 +84,14 @@ int wl_audit_open(const struct wl_event_header *h,
 		  const unsigned char *body, size_t len, unsigned char *out,
 		  size_t *outlen) __attribute__((warn_unused_result));
 
+/* Check the header H of an audit event against the site's audit space
+ * AUDIT_ID, whose current epoch is EPOCH: written by a node (users do not
+ * write audit records), sealed, in that space, at an epoch that exists,
+ * with a body long enough to be sealed. Returns 0, WL_EAUTH (an author is
+ * set), WL_EFLAGS (not sealed), WL_EINVAL (another space), WL_ERANGE (an
+ * epoch above EPOCH) or WL_ETRUNC (body too short). */
+int wl_audit_check_header(const struct wl_event_header *h,
+			  const unsigned char audit_id[WL_KEYS_SPACE_ID_SIZE],
+			  uint32_t epoch);
+
 #endif
