@@ -1,10 +1,11 @@
 #!/bin/bash
 # needs: root
 # Tampering with the audit trail is found and named. A node's store gets
-# audit records from real logins; then one byte of an audit event's header,
-# and in a second copy one byte of its sealed body, is flipped in the LMDB
-# file. 'wardline audit verify' passes before, and after each flip fails
-# and names that event. No node runs: this reads and writes files only.
+# audit records from real logins. Then one byte of an audit event's header
+# is flipped in a copy of the LMDB file, and one byte of its sealed body in
+# a second copy. 'wardline audit verify' passes before each flip, and
+# after it fails and names that event. No node runs: this test only reads
+# and writes files.
 . "$(dirname "$0")/lib.sh"
 
 "$WL" init-site --site-dir "$NET_WORK/site" >/dev/null || exit 1
@@ -34,9 +35,10 @@ seq=$(grep -o '#[0-9]*' <<<"$line" | cut -c2-)
 origin=$("$WL" id --data-dir "$NET_WORK/n1")
 net_check "an audit event to tamper with" test -n "$full"
 
-# flip TABLE SKIP: flip the byte SKIP bytes into the stored value of
-# TABLE (events: the signed header; bodies: the sealed body) for the
-# event at local_seq, in a copy of the store under $NET_WORK/copy.
+# flip TABLE SKIP: in a copy of the store under $NET_WORK/copy, flip the
+# byte at offset SKIP of the value that TABLE stores for the event at
+# local_seq. The events table stores the signed header, and the bodies
+# table the sealed body.
 flip() {
 	rm -rf "$NET_WORK/copy"
 	mkdir "$NET_WORK/copy"
@@ -73,7 +75,8 @@ verify_copy() {
 		2>&1
 }
 # A changed header changes the id computed from the stored bytes, so the
-# event is named by its origin and seq; a changed body keeps its id.
+# report names that event by its origin and seq. A changed body keeps its
+# id.
 names_event() {
 	! verify_copy &&
 		grep -q "^BROKEN .*origin=$origin seq=$seq:" "$NET_WORK/verify.out"
