@@ -99,6 +99,31 @@ static int record_get(json_t *o, struct wl_audit_record *r,
 	return rc;
 }
 
+/* Check the text members of R as the encoder does, and name the first one
+ * at fault in *FIELD. */
+static int record_text_check(const struct wl_audit_record *r,
+			     const char **field)
+{
+	const struct {
+		const char *name;
+		const char *value;
+		int required;
+	} texts[] = {
+		{"action", r->action, 1},     {"outcome", r->outcome, 1},
+		{"username", r->username, 0}, {"patient", r->patient, 0},
+		{"detail", r->detail, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if ((texts[i].required && texts[i].value[0] == '\0') ||
+		    !text_ok(texts[i].value)) {
+			*field = texts[i].name;
+			return WL_EINVAL;
+		}
+	}
+	return 0;
+}
+
 int wl_audit_record_decode(const unsigned char *buf, size_t len,
 			   struct wl_audit_record *out, const char **field)
 {
@@ -117,12 +142,8 @@ int wl_audit_record_decode(const unsigned char *buf, size_t len,
 		rc = record_get(o, &r, &bad);
 	json_decref(o);
 
-	if (rc == 0 && (r.action[0] == '\0' || r.outcome[0] == '\0' ||
-			!text_ok(r.action) || !text_ok(r.detail) ||
-			!text_ok(r.username) || !text_ok(r.patient))) {
-		bad = "action";
-		rc = WL_EINVAL;
-	}
+	if (rc == 0)
+		rc = record_text_check(&r, &bad);
 	if (rc == 0)
 		*out = r;
 	if (field != NULL)
@@ -234,5 +255,33 @@ int wl_audit_check_header(const struct wl_event_header *h,
 		return WL_ERANGE;
 	if (h->body_len < WL_AUDIT_SEAL_OVERHEAD + 2)
 		return WL_ETRUNC;
+	return 0;
+}
+
+int wl_audit_draft(const struct wl_spaces *sp,
+		   const struct wl_audit_record *rec, struct wl_audit_draft *d)
+{
+	const struct wl_space *audit = wl_spaces_audit(sp);
+	const struct wl_space_epoch *e;
+	size_t len = 0;
+	int rc;
+
+	e = audit ? wl_space_epoch_at(audit, audit->epoch) : NULL;
+	if (e == NULL || !e->has_audit_pk)
+		return WL_ENOTFOUND;
+	rc = wl_audit_record_encode(rec, d->json, sizeof(d->json), &len);
+	if (rc != 0)
+		return rc;
+
+	memcpy(d->pk, e->audit_pk, 32);
+	memset(&d->item, 0, sizeof(d->item));
+	d->item.kind = WL_KIND_AUDIT;
+	memcpy(d->item.space, audit->id, WL_EVENT_SPACE_SIZE);
+	d->item.epoch = audit->epoch;
+	d->item.body = d->json;
+	d->item.body_len = len;
+	d->item.seal = wl_audit_seal;
+	d->item.seal_arg = d->pk;
+	d->item.seal_overhead = WL_AUDIT_SEAL_OVERHEAD;
 	return 0;
 }

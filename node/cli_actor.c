@@ -115,42 +115,22 @@ void wl_cli_audit_record(struct wl_audit_record *rec, const char *action,
 
 int wl_cli_actor_audit(struct wl_cli_actor *a, struct wl_audit_record *rec)
 {
-	const struct wl_space *audit = wl_spaces_audit(a->spaces);
-	const struct wl_space_epoch *e;
-	unsigned char json[WL_AUDIT_JSON_MAX];
-	unsigned char pk[32];
-	struct wl_feed_item item;
-	size_t len = 0;
+	struct wl_audit_draft d;
 	int rc;
 
-	e = audit ? wl_space_epoch_at(audit, audit->epoch) : NULL;
-	if (e == NULL || !e->has_audit_pk) {
+	rec->at_ms = wl_hlc_system_wall(NULL);
+	rc = wl_audit_draft(a->spaces, rec, &d);
+	if (rc == WL_ENOTFOUND)
 		fprintf(stderr, "wardline: warning: the site has no audit space "
 				"yet, so '%s' is not recorded (an admin "
 				"creates it with 'wardline space create "
 				"--kind audit')\n", rec->action);
-		return WL_ENOTFOUND;
-	}
-	rec->at_ms = wl_hlc_system_wall(NULL);
-	rc = wl_audit_record_encode(rec, json, sizeof(json), &len);
-	if (rc != 0) {
+	else if (rc != 0)
 		fprintf(stderr, "wardline: cannot encode the audit record "
 				"'%s': %s\n", rec->action, wl_strerror(rc));
-		return rc;
-	}
-
-	memcpy(pk, e->audit_pk, 32);
-	memset(&item, 0, sizeof(item));
-	item.kind = WL_KIND_AUDIT;
-	memcpy(item.space, audit->id, 16);
-	item.epoch = audit->epoch;
-	item.body = json;
-	item.body_len = len;
-	item.seal = wl_audit_seal;
-	item.seal_arg = pk;
-	item.seal_overhead = WL_AUDIT_SEAL_OVERHEAD;
-	rc = wl_cli_actor_append(a, &item, 1);
-	sodium_memzero(json, sizeof(json));
+	else
+		rc = wl_cli_actor_append(a, &d.item, 1);
+	sodium_memzero(&d, sizeof(d));
 	return rc;
 }
 

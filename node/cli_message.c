@@ -260,7 +260,7 @@ static int message_read(struct wl_cli_actor *a, const struct wl_space *s)
 	unsigned char *plain = sodium_malloc(MESSAGE_JSON_MAX);
 	struct wl_store_iter *it = NULL;
 	struct wl_store_entry e;
-	size_t shown = 0, unreadable = 0;
+	size_t shown = 0, unreadable = 0, pruned = 0;
 	int via_grant = 0;
 	int rc;
 
@@ -278,7 +278,9 @@ static int message_read(struct wl_cli_actor *a, const struct wl_space *s)
 		if (e.ev.h.kind != WL_KIND_MESSAGE ||
 		    memcmp(e.ev.h.space, s->id, 16) != 0)
 			continue;
-		if (print_message(a, &e, plain, MESSAGE_JSON_MAX))
+		if (e.body == NULL && e.ev.h.body_len > 0)
+			pruned++;
+		else if (print_message(a, &e, plain, MESSAGE_JSON_MAX))
 			shown++;
 		else
 			unreadable++;
@@ -294,6 +296,10 @@ static int message_read(struct wl_cli_actor *a, const struct wl_space *s)
 		fprintf(stderr, "wardline: %zu messages of '%s' could not be "
 				"opened with your keys\n",
 			unreadable, s->name);
+	if (pruned > 0)
+		fprintf(stderr, "wardline: %zu messages of '%s' were deleted by "
+				"the retention policy\n",
+			pruned, s->name);
 	audit_message(a, "messages_read", "ok", s, "", via_grant);
 	return 0;
 }

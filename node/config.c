@@ -34,6 +34,7 @@ void wl_config_defaults(struct wl_config *c)
 	c->discovery = WL_DISCOVERY_EMBEDDED;
 	c->http_port = 8080;
 	wl_session_policy_defaults(&c->session);
+	c->prune_interval_s = 86400;
 }
 
 /* Parse a decimal integer within [MIN, MAX]; no sign, no trailing text. */
@@ -177,6 +178,13 @@ int wl_config_set(struct wl_config *c, const char *section, const char *key,
 {
 	if (strcmp(section, "session") == 0)
 		return apply_session(&c->session, key, value);
+	if (strcmp(section, "retention") == 0 &&
+	    strcmp(key, "prune_interval_s") == 0)
+		return parse_u64(value, 1, 7 * 86400, &c->prune_interval_s);
+	if (strcmp(section, "retention") == 0 &&
+	    strcmp(key, "clock_offset_ms") == 0)
+		return parse_u64(value, 0, 100ull * 365 * 86400000,
+				 &c->retention_clock_offset_ms);
 	if (strcmp(section, "node") == 0 && strcmp(key, "data_dir") == 0) {
 		if (value[0] != '/' || strlen(value) >= sizeof(c->data_dir))
 			return WL_EINVAL;

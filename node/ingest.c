@@ -20,6 +20,8 @@ struct wl_ingest {
 	struct wl_hlc *hlc;
 	unsigned threads;
 	struct wl_ingest_counters counters;
+	wl_ingest_expired_fn expired;
+	void *expired_arg;
 };
 
 /* One decoded event of a batch. */
@@ -144,6 +146,26 @@ static void check_parallel(struct wl_ingest *in, struct item **todo, size_t n)
 			pthread_join(workers[t].thread, NULL);
 }
 
+/* Decode one input: a whole event, or a signed header alone when the
+ * sender pruned the body (the signatures cover the body hash, not the
+ * body). */
+static int decode_input(const struct wl_ingest_input *input,
+			struct wl_event *ev)
+{
+	long n = wl_event_decode_signed(input->buf, input->len, ev);
+
+	if (n > 0 && (size_t)n == input->len && ev->h.body_len > 0)
+		return 0;
+	return wl_event_decode(input->buf, input->len, ev);
+}
+
+void wl_ingest_set_expiry(struct wl_ingest *in, wl_ingest_expired_fn fn,
+			  void *arg)
+{
+	in->expired = fn;
+	in->expired_arg = arg;
+}
+
 /* Decode every input and check what needs no key. */
 static void decode_all(struct wl_ingest *in, const struct wl_ingest_input *inputs,
 		       struct item *items, size_t n)
@@ -153,7 +175,12 @@ static void decode_all(struct wl_ingest *in, const struct wl_ingest_input *input
 
 		it->index = i;
 		it->check_node = 0;
-		it->rc = wl_event_decode(inputs[i].buf, inputs[i].len, &it->ev);
+		it->rc = decode_input(&inputs[i], &it->ev);
+		if (it->rc == 0 && it->ev.body != NULL && in->expired != NULL &&
+		    in->expired(in->expired_arg, &it->ev.h)) {
+			it->ev.body = NULL;
+			in->counters.bodies_dropped++;
+		}
 		if (it->rc == 0)
 			it->rc = wl_hlc_check(in->hlc, it->ev.h.hlc);
 	}

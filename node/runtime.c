@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "wardline/audit.h"
 #include "wardline/discovery.h"
 #include "wardline/error.h"
 #include "wardline/hlc.h"
@@ -18,10 +19,13 @@
 #include "wardline/log.h"
 #include "wardline/mdns.h"
 #include "wardline/peer.h"
+#include "wardline/retention.h"
 #include "wardline/site.h"
+#include "wardline/space.h"
 #include "wardline/status.h"
 #include "wardline/store.h"
 #include "wardline/transport.h"
+#include "wardline/users.h"
 
 #define MOD "replica"
 #define QUEUE_MAX_EVENTS 65536
@@ -83,10 +87,14 @@ struct wl_runtime {
 	size_t n_heads;
 	unsigned char (*revoked)[32];
 	size_t n_revoked;
+	struct wl_retention_policy policy;
+	int policy_changed; /* a policy event arrived since the last load */
+	uint64_t bodies_pruned;
 
 	uv_check_t flush;
 	uv_timer_t dial_timer;
 	uv_timer_t rescan_timer;
+	uv_timer_t prune_timer;
 	uv_fs_event_t watch;
 	int rescan_passes; /* rescans still due after the last change */
 	int handles;       /* handles still open, for the final free */
@@ -192,6 +200,8 @@ static void scan_revocations(struct wl_runtime *rt,
 	while (rc == 0 && (rc = wl_store_iter_next(it, &e)) != 0) {
 		if (rc == 1 && e.ev.h.kind == WL_KIND_REVOCATION && e.body)
 			apply_revocation(rt, e.body, e.body_len);
+		if (rc == 1 && e.ev.h.kind == WL_KIND_SITE_POLICY)
+			rt->policy_changed = 1;
 		rc = rc == WL_ESTORE || rc == WL_ENOMEM ? rc : 0;
 	}
 	wl_store_iter_free(it);
@@ -211,6 +221,88 @@ static int load_revocations(struct wl_runtime *rt)
 	}
 	wl_store_iter_free(it);
 	return rc;
+}
+
+/* Retention */
+
+/* The time that expiry is judged at: the wall clock, moved ahead by the
+ * configured offset in tests. */
+static uint64_t retention_now(const struct wl_runtime *rt)
+{
+	return wl_hlc_system_wall(NULL) + rt->cfg.retention_clock_offset_ms;
+}
+
+static int body_expired(void *arg, const struct wl_event_header *h)
+{
+	struct wl_runtime *rt = arg;
+
+	return wl_retention_expired(&rt->policy, h, retention_now(rt));
+}
+
+/* Write an audit record of this node about ACTION, sealed for the audit
+ * space of SPACES. Nothing is written while the site has no audit space. */
+static void node_audit(struct wl_runtime *rt, const struct wl_spaces *spaces,
+		       const char *action, const char *detail)
+{
+	struct wl_audit_record rec;
+	struct wl_audit_draft d;
+	int rc;
+
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.action, sizeof(rec.action), "%s", action);
+	snprintf(rec.outcome, sizeof(rec.outcome), "ok");
+	snprintf(rec.detail, sizeof(rec.detail), "%s", detail);
+	rec.at_ms = wl_hlc_system_wall(NULL);
+	rc = wl_audit_draft(spaces, &rec, &d);
+	if (rc == 0)
+		rc = wl_feed_append(rt->store, rt->id, &rt->hlc, &d.item, 1,
+				    NULL, NULL);
+	sodium_memzero(&d, sizeof(d));
+	if (rc != 0)
+		wl_warn(MOD, "audit record not written action=%s error=%s",
+			action, wl_strerror_name(rc));
+}
+
+/* Load the newest policy, then delete the bodies it expires and audit how
+ * many. Runs at start, on a timer, and when a new policy arrives. */
+static void retention_run(struct wl_runtime *rt)
+{
+	struct wl_users *users = NULL;
+	struct wl_spaces *spaces = NULL;
+	uint64_t pruned = 0;
+	char detail[96];
+	int rc;
+
+	rt->policy_changed = 0;
+	rc = wl_users_new(rt->site_pk, &users);
+	if (rc == 0)
+		rc = wl_users_load(users, rt->store);
+	if (rc == 0)
+		rc = wl_retention_load(&rt->policy, users, rt->store);
+	if (rc == 0)
+		rc = wl_store_prune(rt->store, body_expired, rt, &pruned);
+	if (rc != 0) {
+		wl_error(MOD, "retention job failed; it runs again at the next "
+			      "interval error=%s", wl_strerror_name(rc));
+		wl_users_free(users);
+		return;
+	}
+
+	rt->bodies_pruned += pruned;
+	if (pruned > 0 && wl_spaces_new(users, &spaces) == 0 &&
+	    wl_spaces_load(spaces, rt->store) == 0) {
+		snprintf(detail, sizeof(detail), "%llu bodies deleted",
+			 (unsigned long long)pruned);
+		node_audit(rt, spaces, "bodies_pruned", detail);
+	}
+	wl_spaces_free(spaces);
+	wl_users_free(users);
+	(void)wl_store_release_pages(rt->store);
+}
+
+static void on_prune_timer(uv_timer_t *timer)
+{
+	retention_run(timer->data);
 }
 
 static int head_order(const void *a, const void *b)
@@ -258,6 +350,8 @@ static void refresh_heads(struct wl_runtime *rt)
 	free(rt->heads);
 	rt->heads = heads;
 	rt->n_heads = n;
+	if (rt->policy_changed)
+		retention_run(rt);
 	if (!moved)
 		return;
 	for (struct rt_link *l = rt->links; l; l = l->next)
@@ -435,8 +529,8 @@ static int op_fetch(void *arg, const unsigned char origin[32], uint64_t after,
 		if (rc <= 0)
 			break;
 		rc = 0;
-		/* NOTE: an event whose body was pruned is sent without it and
-		 * the receiver rejects it; retention decides this later. */
+		/* An event whose body was pruned goes without it; the
+		 * receiver stores its header alone. */
 		need = 4 + e.ev.signed_len + e.body_len;
 		if (*used + need > size && *n > 0)
 			break;
@@ -1078,7 +1172,12 @@ static void start_handles(struct wl_runtime *rt)
 	rt->rescan_timer.data = rt;
 	uv_fs_event_init(rt->loop, &rt->watch);
 	rt->watch.data = rt;
-	rt->handles = 4;
+	uv_timer_init(rt->loop, &rt->prune_timer);
+	rt->prune_timer.data = rt;
+	rt->handles = 5;
+	uv_timer_start(&rt->prune_timer, on_prune_timer,
+		       rt->cfg.prune_interval_s * 1000,
+		       rt->cfg.prune_interval_s * 1000);
 
 	if (wl_path_join(path, sizeof(path), rt->cfg.data_dir, "data.mdb") ||
 	    uv_fs_event_start(&rt->watch, on_store_changed, path, 0) != 0)
@@ -1113,6 +1212,10 @@ int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
 	rc = load_revocations(rt);
 	if (rc == 0)
 		rc = wl_store_heads(rt->store, &rt->heads, &rt->n_heads);
+	if (rc == 0) {
+		retention_run(rt);
+		wl_ingest_set_expiry(rt->ingest, body_expired, rt);
+	}
 	if (rc != 0)
 		goto fail;
 	add_static_peers(rt);
@@ -1188,4 +1291,5 @@ void wl_runtime_stop(struct wl_runtime *rt)
 	uv_close((uv_handle_t *)&rt->dial_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&rt->rescan_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&rt->watch, on_handle_closed);
+	uv_close((uv_handle_t *)&rt->prune_timer, on_handle_closed);
 }

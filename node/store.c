@@ -1711,3 +1711,92 @@ int wl_store_backup(struct wl_store *s, const char *path)
 	}
 	return 0;
 }
+
+/* Pruning: one write transaction examines up to PRUNE_SCAN bodies. */
+#define PRUNE_SCAN 20000
+
+struct prune_job {
+	wl_store_prune_fn expired;
+	void *arg;
+	uint64_t from;    /* first local seq to examine */
+	uint64_t next;    /* where the next transaction starts; 0 at the end */
+	uint64_t deleted; /* in this transaction */
+};
+
+static int prune_body(struct tx *t, void *arg)
+{
+	struct prune_job *job = arg;
+	unsigned char start[SEQ_SIZE];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t scanned = 0;
+	int rc;
+
+	job->deleted = 0;
+	job->next = 0;
+	rc = tx_load_next_local(t);
+	if (rc == 0)
+		rc = tx_cursor_open(t, T_BODIES, &cur);
+	if (rc != 0)
+		return rc;
+
+	put_be64(start, job->from);
+	k.mv_size = sizeof(start);
+	k.mv_data = start;
+	rc = tx_cursor_get(t, cur, &k, &v, MDB_SET_RANGE, T_BODIES);
+	while (rc == 0) {
+		struct wl_event ev;
+		MDB_val hdr;
+		uint64_t local;
+
+		if (k.mv_size != SEQ_SIZE) {
+			rc = log_corrupt("bodies", 0);
+			break;
+		}
+		local = get_be64(k.mv_data);
+		if (scanned++ == PRUNE_SCAN) {
+			job->next = local;
+			break;
+		}
+		rc = tx_get(t, T_EVENTS, k.mv_data, SEQ_SIZE, &hdr);
+		if (rc == 0 &&
+		    wl_event_decode_signed(hdr.mv_data, hdr.mv_size, &ev) > 0 &&
+		    job->expired(job->arg, &ev.h)) {
+			int del = mdb_cursor_del(cur, 0);
+
+			if (del != 0) {
+				rc = tx_fail(t, del, "cursor_del", "bodies");
+				break;
+			}
+			job->deleted++;
+		} else if (rc == WL_ENOTFOUND) {
+			rc = 0; /* a body without header: verify reports it */
+		}
+		if (rc == 0)
+			rc = tx_cursor_get(t, cur, &k, &v, MDB_NEXT, T_BODIES);
+	}
+	mdb_cursor_close(cur);
+	return rc == WL_ENOTFOUND ? 0 : rc;
+}
+
+int wl_store_prune(struct wl_store *s, wl_store_prune_fn expired, void *arg,
+		   uint64_t *pruned)
+{
+	struct prune_job job = {expired, arg, 1, 0, 0};
+	uint64_t total = 0;
+	int rc;
+
+	do {
+		rc = store_write(s, prune_body, &job);
+		if (rc != 0)
+			break;
+		total += job.deleted;
+		job.from = job.next;
+	} while (job.next != 0);
+
+	if (pruned != NULL)
+		*pruned = total;
+	if (total > 0)
+		wl_info("store", "bodies pruned count=%" PRIu64, total);
+	return rc;
+}

@@ -58,6 +58,11 @@ const struct wl_user *wl_users_at(const struct wl_users *u, size_t i)
 	return i < u->n ? &u->users[i] : NULL;
 }
 
+const unsigned char *wl_users_site_pk(const struct wl_users *u)
+{
+	return u->site_pk;
+}
+
 const struct wl_users_stats *wl_users_stats(const struct wl_users *u)
 {
 	return &u->stats;

@@ -30,6 +30,8 @@ static const struct command commands[] = {
 	{"audit", wl_cmd_audit, "list or export the audit trail"},
 	{"backup", wl_cmd_backup, "write a compacted copy of the store"},
 	{"restore", wl_cmd_restore, "bring a backup back (node stopped)"},
+	{"policy", wl_cmd_policy, "show or set retention and legal holds"},
+	{"prune", wl_cmd_prune, "delete expired bodies now"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -27,7 +27,9 @@
 #include <stdint.h>
 
 #include "wardline/event.h"
+#include "wardline/feed.h"
 #include "wardline/keys.h"
+#include "wardline/space.h"
 
 #define WL_AUDIT_VERSION 1
 #define WL_AUDIT_SEAL_OVERHEAD (32 + 24 + 16)
@@ -83,6 +85,21 @@ int wl_audit_open(const struct wl_event_header *h,
 		  const unsigned char key[WL_KEYS_SPACE_KEY_SIZE],
 		  const unsigned char *body, size_t len, unsigned char *out,
 		  size_t *outlen) __attribute__((warn_unused_result));
+
+/* The buffers of one audit event being written: the record's JSON and the
+ * public key it is sealed to, which the feed item points into. */
+struct wl_audit_draft {
+	unsigned char json[WL_AUDIT_JSON_MAX];
+	unsigned char pk[32];
+	struct wl_feed_item item;
+};
+
+/* Prepare REC as a node-authored feed item in D, sealed to the current
+ * epoch of the audit space of SP. Append D->item with wl_feed_append, then
+ * wipe D. Returns 0, WL_ENOTFOUND (the site has no audit space yet),
+ * WL_EINVAL or WL_ETOOBIG (a record the encoder rejects). */
+int wl_audit_draft(const struct wl_spaces *sp,
+		   const struct wl_audit_record *rec, struct wl_audit_draft *d);
 
 /* Check the header H of an audit event against the site's audit space
  * AUDIT_ID, whose current epoch is EPOCH: written by a node (users do not

@@ -122,5 +122,7 @@ int wl_cmd_message(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_audit(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_backup(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_restore(struct wl_cli *cli, int argc, char **argv);
+int wl_cmd_policy(struct wl_cli *cli, int argc, char **argv);
+int wl_cmd_prune(struct wl_cli *cli, int argc, char **argv);
 
 #endif

@@ -29,6 +29,11 @@
  *   throttle_base_ms = 1000     ; wait after the first failed login;
  *                               ; doubles with each failure (0 = none)
  *   throttle_max_ms = 300000    ; cap of that wait
+ *   [retention]
+ *   prune_interval_s = 86400    ; run the pruning job this often (and at
+ *                               ; start, and when a new policy arrives)
+ *   clock_offset_ms = 0         ; for tests only: judge expiry as if the
+ *                               ; clock were this far ahead
  *
  * Unknown sections or keys are errors, so a typo never passes silently.
  */
@@ -72,6 +77,8 @@ struct wl_config {
 	size_t n_interfaces;
 	uint64_t http_port;
 	struct wl_session_policy session;
+	uint64_t prune_interval_s;
+	uint64_t retention_clock_offset_ms;
 };
 
 /* Set one value as if KEY = VALUE appeared in [SECTION]. Lists (static,

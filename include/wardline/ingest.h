@@ -6,7 +6,9 @@
  * durable commit. A contiguous run of one origin's events inside the batch
  * is authenticated by its hash links and the node signature of its last
  * event; every author signature is checked. Rejected events are counted by
- * reason and never reach the store.
+ * reason and never reach the store. An event may arrive without its body
+ * (its sender pruned it) and is then stored as a header; a body that the
+ * expiry check finds expired is dropped the same way.
  */
 #ifndef WARDLINE_INGEST_H
 #define WARDLINE_INGEST_H
@@ -28,6 +30,7 @@ struct wl_ingest_input {
 
 struct wl_ingest_counters {
 	uint64_t received;
+	uint64_t bodies_dropped; /* expired bodies stored as headers only */
 	uint64_t appended;   /* includes events drained from pending */
 	uint64_t duplicates;
 	uint64_t pending;
@@ -41,6 +44,15 @@ struct wl_ingest_counters {
  * WL_ENOMEM. */
 int wl_ingest_new(struct wl_store *store, struct wl_hlc *hlc,
 		  unsigned threads, struct wl_ingest **out);
+
+/* Decide whether the body of an arriving event with header H has expired;
+ * its header is then stored without it. */
+typedef int (*wl_ingest_expired_fn)(void *arg,
+				    const struct wl_event_header *h);
+
+/* Set the expiry check of IN (NULL: keep every body). */
+void wl_ingest_set_expiry(struct wl_ingest *in, wl_ingest_expired_fn fn,
+			  void *arg);
 
 /* Free IN. Accepts NULL. */
 void wl_ingest_free(struct wl_ingest *in);

@@ -214,6 +214,16 @@ int wl_store_stats(struct wl_store *s, struct wl_store_stats *st);
  * WL_ESTORE; a partial file is removed. */
 int wl_store_backup(struct wl_store *s, const char *path);
 
+/* Decide whether the body of the event with header H is to be deleted. */
+typedef int (*wl_store_prune_fn)(void *arg, const struct wl_event_header *h);
+
+/* Delete the body of every event for which EXPIRED returns non-zero,
+ * keeping its signed header, in write transactions of a few thousand
+ * deletions each. *PRUNED (may be NULL) receives the count. Returns 0,
+ * WL_ESTORE or WL_ENOSPC. */
+int wl_store_prune(struct wl_store *s, wl_store_prune_fn expired, void *arg,
+		   uint64_t *pruned);
+
 /* Return the path of the LMDB data file (DIR/data.mdb). Owned by S. */
 const char *wl_store_path(const struct wl_store *s);
 

@@ -124,6 +124,9 @@ const struct wl_user *wl_users_by_signer(const struct wl_users *u,
 const struct wl_user *wl_users_by_past_signer(const struct wl_users *u,
 					      const unsigned char sign_pk[32]);
 
+/* The site root key U was made with. */
+const unsigned char *wl_users_site_pk(const struct wl_users *u);
+
 const struct wl_users_stats *wl_users_stats(const struct wl_users *u);
 
 #endif
