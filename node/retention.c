@@ -120,28 +120,13 @@ static int decode_days(json_t *o, struct wl_retention_policy *p,
 static int decode_hold(json_t *h, struct wl_retention_hold *out,
 		       const char **field)
 {
-	static const char *const members[] = {"patient", "space"};
-	json_t *wrap;
 	int rc;
 
-	if (!json_is_object(h))
+	/* Exactly the two members "patient" and "space". */
+	if (!json_is_object(h) || json_object_size(h) != 2)
 		return WL_EINVAL;
-	/* The hold has no "v" of its own; give it the policy's for the
-	 * shared member check. */
-	wrap = json_deep_copy(h);
-	if (wrap == NULL ||
-	    json_object_set_new(wrap, "v", json_integer(1)) != 0) {
-		json_decref(wrap);
-		return WL_ENOMEM;
-	}
-	rc = wl_json_check_members(wrap, members, 2, 1, field) == 0 &&
-			     json_object_size(wrap) == 3
-		     ? 0
-		     : WL_EINVAL;
-	json_decref(wrap);
-	if (rc == 0)
-		rc = wl_json_get_b64(h, "space", out->space,
-				     WL_EVENT_SPACE_SIZE, field);
+	rc = wl_json_get_b64(h, "space", out->space, WL_EVENT_SPACE_SIZE,
+			     field);
 	if (rc == 0)
 		rc = wl_json_get_text(h, "patient", out->patient,
 				      sizeof(out->patient), field);

@@ -60,37 +60,48 @@ static int name_check(enum wl_space_kind kind, const char *name)
 	return wl_utf8_count_text(name, len) < 0 ? WL_EINVAL : 0;
 }
 
-/* Check the members that CHANGE's op needs, and that it has no other. */
-static int change_check(const struct wl_space_change *c)
+/* Check the members that CHANGE's op needs. On failure *FIELD (may be
+ * NULL) names the member at fault. */
+static int change_check(const struct wl_space_change *c, const char **field)
 {
-	if ((unsigned)c->op >= WL_SPACE_OP_COUNT || zero16(c->space_id) ||
-	    c->epoch == 0)
-		return WL_EINVAL;
+	const char *bad = NULL;
 
-	switch (c->op) {
-	case WL_SPACE_OP_CREATE:
-		if (c->epoch != 1 || (unsigned)c->kind >= WL_SPACE_SITE ||
-		    name_check(c->kind, c->name) != 0 ||
-		    c->n_members > WL_SPACE_CREATE_MEMBERS_MAX)
-			return WL_EINVAL;
-		if ((c->kind == WL_SPACE_AUDIT) != (c->has_audit_pk != 0))
-			return WL_EINVAL;
-		return 0;
-	case WL_SPACE_OP_ADD:
-		return zero16(c->user) || c->has_audit_pk ? WL_EINVAL : 0;
-	case WL_SPACE_OP_REMOVE:
-		return zero16(c->user) || c->epoch < 2 ? WL_EINVAL : 0;
-	case WL_SPACE_OP_ROTATE:
-		return c->epoch < 2 ? WL_EINVAL : 0;
-	case WL_SPACE_OP_GRANT:
-		if (zero16(c->user) || c->has_audit_pk || c->expires_ms == 0 ||
-		    c->reason_len <= 40 ||
-		    c->reason_len > WL_SPACE_REASON_BOX_MAX)
-			return WL_EINVAL;
-		return 0;
-	default:
-		return WL_EINVAL;
-	}
+	if ((unsigned)c->op >= WL_SPACE_OP_COUNT)
+		bad = "op";
+	else if (zero16(c->space_id))
+		bad = "space_id";
+	else if (c->epoch == 0 ||
+		 (c->op == WL_SPACE_OP_CREATE && c->epoch != 1) ||
+		 ((c->op == WL_SPACE_OP_REMOVE || c->op == WL_SPACE_OP_ROTATE) &&
+		  c->epoch < 2))
+		bad = "epoch";
+	else if (c->op == WL_SPACE_OP_CREATE &&
+		 (unsigned)c->kind >= WL_SPACE_SITE)
+		bad = "kind";
+	else if (c->op == WL_SPACE_OP_CREATE && name_check(c->kind, c->name))
+		bad = "name";
+	else if (c->op == WL_SPACE_OP_CREATE &&
+		 c->n_members > WL_SPACE_CREATE_MEMBERS_MAX)
+		bad = "members";
+	else if (c->op != WL_SPACE_OP_CREATE && c->op != WL_SPACE_OP_ROTATE &&
+		 zero16(c->user))
+		bad = "user";
+	else if (c->has_audit_pk &&
+		 (c->op == WL_SPACE_OP_ADD || c->op == WL_SPACE_OP_GRANT))
+		bad = "audit_pk";
+	else if (c->op == WL_SPACE_OP_CREATE &&
+		 (c->kind == WL_SPACE_AUDIT) != (c->has_audit_pk != 0))
+		bad = "audit_pk";
+	else if (c->op == WL_SPACE_OP_GRANT && c->expires_ms == 0)
+		bad = "expires_ms";
+	else if (c->op == WL_SPACE_OP_GRANT &&
+		 (c->reason_len <= 40 ||
+		  c->reason_len > WL_SPACE_REASON_BOX_MAX))
+		bad = "reason";
+
+	if (field != NULL)
+		*field = bad;
+	return bad ? WL_EINVAL : 0;
 }
 
 /* Add the members of a create to O. */
@@ -114,7 +125,7 @@ int wl_space_change_encode(const struct wl_space_change *c,
 {
 	json_t *o;
 
-	if (change_check(c) != 0)
+	if (change_check(c, NULL) != 0)
 		return WL_EINVAL;
 
 	o = json_pack("{s:i, s:s, s:I}", "v", WL_SPACE_VERSION, "op",
@@ -183,19 +194,27 @@ static int change_by_op(json_t *o, struct wl_space_change *c,
 	uint64_t expires = 0;
 	int rc = 0;
 
-	if (!create && (json_object_get(o, "kind") ||
-			json_object_get(o, "name") ||
-			json_object_get(o, "members")))
-		*field = "kind";
-	else if (!has_user && json_object_get(o, "user"))
-		*field = "user";
-	else if (!grant && (json_object_get(o, "expires_ms") ||
-			    json_object_get(o, "reason")))
-		*field = "reason";
-	else
-		*field = NULL;
-	if (*field != NULL)
-		return WL_EINVAL;
+	/* A member that this op does not take is named as the fault. */
+	static const struct {
+		const char *name;
+		int create, user, grant;
+	} only[] = {
+		{"kind", 1, 0, 0},     {"name", 1, 0, 0},
+		{"members", 1, 0, 0},  {"user", 0, 1, 0},
+		{"expires_ms", 0, 0, 1}, {"reason", 0, 0, 1},
+	};
+
+	*field = NULL;
+	for (size_t i = 0; i < COUNT(only); i++) {
+		int taken = (only[i].create && create) ||
+			    (only[i].user && has_user) ||
+			    (only[i].grant && grant);
+
+		if (!taken && json_object_get(o, only[i].name) != NULL) {
+			*field = only[i].name;
+			return WL_EINVAL;
+		}
+	}
 
 	if (create) {
 		rc = wl_json_get_string(o, "kind", &kind, &len, field);
@@ -261,10 +280,8 @@ int wl_space_change_decode(const unsigned char *buf, size_t len,
 		rc = change_by_op(o, &c, &bad);
 	json_decref(o);
 
-	if (rc == 0 && change_check(&c) != 0) {
-		bad = "epoch";
-		rc = WL_EINVAL;
-	}
+	if (rc == 0)
+		rc = change_check(&c, &bad);
 	if (rc == 0)
 		*out = c;
 	if (field != NULL)
@@ -455,16 +472,20 @@ static int named(const struct wl_space *s, const unsigned char user[16])
 	return 0;
 }
 
+/* Is U, found by the caller, a member of S? */
+static int member_of(const struct wl_space *s, const struct wl_user *u)
+{
+	if (s->kind == WL_SPACE_WARD && u->bundle.role == WL_ROLE_ADMIN)
+		return 1;
+	return named(s, u->bundle.user_id);
+}
+
 int wl_space_is_member(const struct wl_spaces *sp, const struct wl_space *s,
 		       const unsigned char user[16])
 {
 	const struct wl_user *u = live_user(sp, user);
 
-	if (u == NULL)
-		return 0;
-	if (s->kind == WL_SPACE_WARD && u->bundle.role == WL_ROLE_ADMIN)
-		return 1;
-	return named(s, user);
+	return u != NULL && member_of(s, u);
 }
 
 const struct wl_space_grant *wl_space_grant_for(const struct wl_space *s,
@@ -492,22 +513,19 @@ const struct wl_space_grant *wl_space_grant_for(const struct wl_space *s,
 	return NULL;
 }
 
-int wl_space_may(const struct wl_spaces *sp, const struct wl_space *s,
-		 const unsigned char user[16], enum wl_action action,
-		 uint64_t now_ms, int *via_grant)
+/* Ask the access table about U, found by the caller, as wl_space_may
+ * does. */
+static int may(const struct wl_space *s, const struct wl_user *u,
+	       enum wl_action action, uint64_t now_ms, int *via_grant)
 {
-	const struct wl_user *u = live_user(sp, user);
-	int member;
+	int member = member_of(s, u);
 
 	if (via_grant != NULL)
 		*via_grant = 0;
-	if (u == NULL)
-		return WL_ENOTFOUND;
-	member = wl_space_is_member(sp, s, user);
 	if (wl_access_allowed(u->bundle.role, action, s->kind, member, 0) == 0)
 		return 0;
 	if (member || s->kind != WL_SPACE_WARD ||
-	    wl_space_grant_for(s, user, now_ms) == NULL)
+	    wl_space_grant_for(s, u->bundle.user_id, now_ms) == NULL)
 		return WL_EDENIED;
 	if (wl_access_allowed(u->bundle.role, action, s->kind, 0,
 			      WL_ACCESS_F_EMERGENCY) != 0)
@@ -515,6 +533,19 @@ int wl_space_may(const struct wl_spaces *sp, const struct wl_space *s,
 	if (via_grant != NULL)
 		*via_grant = 1;
 	return 0;
+}
+
+int wl_space_may(const struct wl_spaces *sp, const struct wl_space *s,
+		 const unsigned char user[16], enum wl_action action,
+		 uint64_t now_ms, int *via_grant)
+{
+	const struct wl_user *u = live_user(sp, user);
+
+	if (via_grant != NULL)
+		*via_grant = 0;
+	if (u == NULL)
+		return WL_ENOTFOUND;
+	return may(s, u, action, now_ms, via_grant);
 }
 
 /* Append ID to OUT unless it is there; returns the new count. */
@@ -651,8 +682,7 @@ static int apply_add(struct wl_spaces *sp, struct wl_space *s,
 {
 	unsigned char(*m)[16];
 
-	if (wl_space_may(sp, s, author->bundle.user_id, WL_ACTION_ADD_MEMBER,
-			 now_ms, NULL) != 0)
+	if (may(s, author, WL_ACTION_ADD_MEMBER, now_ms, NULL) != 0)
 		return WL_EDENIED;
 	if (wl_users_by_id(sp->users, c->user) == NULL)
 		return WL_ENOTFOUND;
@@ -667,15 +697,14 @@ static int apply_add(struct wl_spaces *sp, struct wl_space *s,
 	return 0;
 }
 
-static int apply_remove(struct wl_spaces *sp, struct wl_space *s,
+static int apply_remove(struct wl_space *s,
 			const struct wl_event *ev,
 			const struct wl_user *author,
 			const struct wl_space_change *c, uint64_t now_ms)
 {
 	size_t i = 0;
 
-	if (wl_space_may(sp, s, author->bundle.user_id,
-			 WL_ACTION_REMOVE_MEMBER, now_ms, NULL) != 0)
+	if (may(s, author, WL_ACTION_REMOVE_MEMBER, now_ms, NULL) != 0)
 		return WL_EDENIED;
 	if (c->epoch > s->epoch + 1 ||
 	    (s->kind == WL_SPACE_AUDIT) != (c->has_audit_pk != 0))
@@ -697,12 +726,12 @@ static int apply_remove(struct wl_spaces *sp, struct wl_space *s,
 	return epoch_start(s, c, author->bundle.user_id, ev->h.hlc);
 }
 
-static int apply_rotate(struct wl_spaces *sp, struct wl_space *s,
+static int apply_rotate(struct wl_space *s,
 			const struct wl_event *ev,
 			const struct wl_user *author,
 			const struct wl_space_change *c)
 {
-	if (!wl_space_is_member(sp, s, author->bundle.user_id))
+	if (!member_of(s, author))
 		return WL_EDENIED;
 	if (c->epoch != s->epoch + 1 ||
 	    (s->kind == WL_SPACE_AUDIT) != (c->has_audit_pk != 0))
@@ -719,8 +748,7 @@ static int apply_grant(struct wl_spaces *sp, struct wl_space *s,
 	struct wl_access_grant check;
 
 	if (s->kind != WL_SPACE_WARD ||
-	    wl_space_may(sp, s, author->bundle.user_id,
-			 WL_ACTION_GRANT_EMERGENCY_ACCESS, now_ms, NULL) != 0)
+	    may(s, author, WL_ACTION_GRANT_EMERGENCY_ACCESS, now_ms, NULL) != 0)
 		return WL_EDENIED;
 	if (wl_users_by_id(sp->users, c->user) == NULL)
 		return WL_ENOTFOUND;
@@ -757,8 +785,10 @@ static int event_author(struct wl_spaces *sp, const struct wl_event *ev,
 		sp->stats.rejected_auth++;
 		return WL_EAUTH;
 	}
-	*out = wl_users_by_signer(sp->users, ev->h.author);
-	if (*out == NULL || (*out)->bundle.disabled) {
+	/* Judged by the key the author had when the event was written: a
+	 * later reset or disable does not undo what the author did before. */
+	*out = wl_users_signer_at(sp->users, ev->h.author, ev->h.hlc);
+	if (*out == NULL) {
 		sp->stats.rejected_author++;
 		return WL_EDENIED;
 	}
@@ -802,9 +832,9 @@ static int apply_membership(struct wl_spaces *sp, const struct wl_event *ev,
 	else if (c.op == WL_SPACE_OP_ADD)
 		rc = apply_add(sp, s, author, &c, now_ms);
 	else if (c.op == WL_SPACE_OP_REMOVE)
-		rc = apply_remove(sp, s, ev, author, &c, now_ms);
+		rc = apply_remove(s, ev, author, &c, now_ms);
 	else if (c.op == WL_SPACE_OP_ROTATE)
-		rc = apply_rotate(sp, s, ev, author, &c);
+		rc = apply_rotate(s, ev, author, &c);
 	else
 		rc = apply_grant(sp, s, ev, author, &c, now_ms);
 	count_result(sp, rc);
@@ -813,7 +843,7 @@ static int apply_membership(struct wl_spaces *sp, const struct wl_event *ev,
 
 /* May AUTHOR seal keys of EPOCH in S? The user who started the epoch may,
  * and so may whoever the access table lets add members or grant access. */
-static int may_seal(const struct wl_spaces *sp, const struct wl_space *s,
+static int may_seal(const struct wl_space *s,
 		    const struct wl_user *author, uint32_t epoch,
 		    uint64_t now_ms)
 {
@@ -824,9 +854,8 @@ static int may_seal(const struct wl_spaces *sp, const struct wl_space *s,
 		return WL_ERANGE;
 	if (memcmp(e->starter, id, 16) == 0)
 		return 0;
-	if (wl_space_may(sp, s, id, WL_ACTION_ADD_MEMBER, now_ms, NULL) == 0 ||
-	    wl_space_may(sp, s, id, WL_ACTION_GRANT_EMERGENCY_ACCESS, now_ms,
-			 NULL) == 0)
+	if (may(s, author, WL_ACTION_ADD_MEMBER, now_ms, NULL) == 0 ||
+	    may(s, author, WL_ACTION_GRANT_EMERGENCY_ACCESS, now_ms, NULL) == 0)
 		return 0;
 	return WL_EDENIED;
 }
@@ -847,7 +876,7 @@ static int envelope_check(const struct wl_spaces *sp,
 	*space = wl_spaces_by_id(sp, env->space_id);
 	if (*space == NULL || wl_users_by_id(sp->users, env->recipient) == NULL)
 		return WL_ENOTFOUND;
-	return may_seal(sp, *space, author, env->epoch, ev->h.hlc >> 16);
+	return may_seal(*space, author, env->epoch, ev->h.hlc >> 16);
 }
 
 static int apply_envelope(struct wl_spaces *sp, const struct wl_event *ev,
@@ -1020,8 +1049,8 @@ static int keyring_take(const struct wl_spaces *sp, struct wl_keyring *kr,
 
 	if (!(ev->h.flags & WL_EVENT_F_AUTHOR) || wl_event_verify(ev) != 0)
 		return 0;
-	author = wl_users_by_signer(sp->users, ev->h.author);
-	if (author == NULL || author->bundle.disabled)
+	author = wl_users_signer_at(sp->users, ev->h.author, ev->h.hlc);
+	if (author == NULL)
 		return 0;
 	if (envelope_check(sp, ev, author, &env, &s) != 0 ||
 	    memcmp(env.recipient, user->bundle.user_id, 16) != 0)

@@ -1675,7 +1675,8 @@ int wl_store_collect_kind(struct wl_store *s, uint8_t kind,
 		wl_store_copies_free(all, count);
 		return rc;
 	}
-	qsort(all, count, sizeof(*all), copy_order);
+	if (count > 1)
+		qsort(all, count, sizeof(*all), copy_order);
 	*out = all;
 	*n = count;
 	return 0;

@@ -15,6 +15,8 @@
 struct signer {
 	unsigned char pk[32];
 	unsigned char user_id[16];
+	uint64_t from_hlc;  /* HLC of the bundle that brought the key */
+	uint64_t until_hlc; /* HLC of the bundle that replaced it, or max */
 };
 
 struct wl_users {
@@ -104,20 +106,52 @@ const struct wl_user *wl_users_by_past_signer(const struct wl_users *u,
 	return NULL;
 }
 
-/* Remember that PK signed for USER_ID. */
-static int signer_add(struct wl_users *u, const unsigned char pk[32],
-		      const unsigned char user_id[16])
+const struct wl_user *wl_users_signer_at(const struct wl_users *u,
+					 const unsigned char pk[32],
+					 uint64_t hlc)
+{
+	for (size_t i = 0; i < u->n_signers; i++) {
+		const struct signer *g = &u->signers[i];
+		const struct wl_user *user;
+
+		if (memcmp(g->pk, pk, 32) != 0 || hlc < g->from_hlc ||
+		    hlc >= g->until_hlc)
+			continue;
+		user = wl_users_by_id(u, g->user_id);
+		/* After the bundle that disabled the account, its key signs
+		 * nothing; before it, what it signed stands. */
+		if (user != NULL && user->bundle.disabled && hlc >= user->hlc)
+			return NULL;
+		return user;
+	}
+	return NULL;
+}
+
+/* Record that the key of bundle B signs for its user from HLC on, and end
+ * the user's previous key there. */
+static int signer_add(struct wl_users *u, const struct wl_keys_bundle *b,
+		      uint64_t hlc)
 {
 	struct signer *grown;
 
-	if (wl_users_by_past_signer(u, pk) != NULL)
-		return 0;
+	for (size_t i = 0; i < u->n_signers; i++) {
+		struct signer *g = &u->signers[i];
+
+		if (memcmp(g->user_id, b->user_id, 16) != 0 ||
+		    g->until_hlc != UINT64_MAX)
+			continue;
+		if (memcmp(g->pk, b->sign_pk, 32) == 0)
+			return 0; /* the same key goes on */
+		g->until_hlc = hlc;
+	}
 	grown = realloc(u->signers, (u->n_signers + 1) * sizeof(*grown));
 	if (grown == NULL)
 		return WL_ENOMEM;
 	u->signers = grown;
-	memcpy(grown[u->n_signers].pk, pk, 32);
-	memcpy(grown[u->n_signers].user_id, user_id, 16);
+	memcpy(grown[u->n_signers].pk, b->sign_pk, 32);
+	memcpy(grown[u->n_signers].user_id, b->user_id, 16);
+	grown[u->n_signers].from_hlc = hlc;
+	grown[u->n_signers].until_hlc = UINT64_MAX;
 	u->n_signers++;
 	return 0;
 }
@@ -224,7 +258,7 @@ int wl_users_apply(struct wl_users *u, const struct wl_event *ev)
 	}
 
 	slot = slot_for(u, &b);
-	if (slot == NULL || signer_add(u, b.sign_pk, b.user_id) != 0)
+	if (slot == NULL || signer_add(u, &b, ev->h.hlc) != 0)
 		return WL_ENOMEM;
 	if (held == NULL || memcmp(slot->bundle.box_pk, b.box_pk, 32) != 0)
 		slot->keys_hlc = ev->h.hlc;

@@ -453,11 +453,11 @@ size_t wl_ward_message_count(const struct wl_ward *w)
 
 const struct wl_ward_message *wl_ward_message_at(struct wl_ward *w, size_t i)
 {
-	if (!w->sorted) {
+	if (!w->sorted && w->n_messages > 1) {
 		qsort(w->messages, w->n_messages, sizeof(*w->messages),
 		      message_order);
-		w->sorted = 1;
 	}
+	w->sorted = 1;
 	return i < w->n_messages ? &w->messages[i] : NULL;
 }
 

@@ -30,8 +30,11 @@
  * of nothing. Emergency grants count as membership of a ward space for the
  * access table (WL_ACCESS_F_EMERGENCY) until they expire.
  *
- * The fold uses the current user table (roles as they are now), and applies
- * events in (HLC, origin) order, so every node reaches the same state.
+ * The fold applies events in (HLC, origin) order, so every node reaches
+ * the same state. It finds each event's author by the signing key the
+ * author had when the event was written (wl_users_signer_at), so a later
+ * password reset or disable does not undo what the author did before, and
+ * it judges the author by the role the user has now.
  * Pure apart from wl_spaces_load and wl_keyring_open, which read the store.
  */
 #ifndef WARDLINE_SPACE_H

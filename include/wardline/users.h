@@ -127,6 +127,14 @@ const struct wl_user *wl_users_by_past_signer(const struct wl_users *u,
 /* The site root key U was made with. */
 const unsigned char *wl_users_site_pk(const struct wl_users *u);
 
+/* Find the user whose key SIGN_PK was at HLC: it had been brought by a
+ * bundle at or before HLC and not yet replaced by a reset, and the account
+ * had not been disabled by then. This is how the folds judge the author of
+ * an old event, whose key may since have been reset. NULL if none. */
+const struct wl_user *wl_users_signer_at(const struct wl_users *u,
+					 const unsigned char sign_pk[32],
+					 uint64_t hlc);
+
 const struct wl_users_stats *wl_users_stats(const struct wl_users *u);
 
 #endif
