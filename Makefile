@@ -137,6 +137,7 @@ unit-asan: $(ASAN_UNIT_BIN)
 
 crash: all
 	@tests/crash/crash-append.sh
+	@tests/crash/backup-load.sh
 
 # Multi-node tests. The loopback test needs no root; the others make
 # network namespaces on a private bridge and need root (CI runs as root).

@@ -202,6 +202,12 @@ int wl_cmd_restore(struct wl_cli *cli, int argc, char **argv)
 	}
 	scratch_remove(scratch);
 
+	/* A replacement device may have no data directory yet. */
+	if (mkdir(cli->config.data_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "wardline: cannot create %s: %s\n",
+			cli->config.data_dir, strerror(errno));
+		return 1;
+	}
 	if (copy_file(argv[optind], tmp) != 0 || rename(tmp, data) != 0) {
 		fprintf(stderr, "wardline: cannot write %s: %s\n", data,
 			strerror(errno));
