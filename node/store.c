@@ -1248,6 +1248,13 @@ int wl_store_lookup_id(struct wl_store *s, const unsigned char id[32],
 	return tx_end(&t, rc);
 }
 
+int wl_store_iter_lookup_id(struct wl_store_iter *it,
+			    const unsigned char id[32], uint64_t *local_seq)
+{
+	*local_seq = 0;
+	return tx_local_seq(&it->t, T_IDS, id, WL_EVENT_ID_SIZE, local_seq);
+}
+
 int wl_store_head(struct wl_store *s, const unsigned char origin[32],
 		  struct wl_store_head *head)
 {
@@ -1280,6 +1287,12 @@ static int parse_head(const MDB_val *k, const MDB_val *v,
 
 int wl_store_heads(struct wl_store *s, struct wl_store_head **out, size_t *n)
 {
+	return wl_store_heads_counted(s, out, n, NULL);
+}
+
+int wl_store_heads_counted(struct wl_store *s, struct wl_store_head **out,
+			   size_t *n, uint64_t *events)
+{
 	struct wl_store_head *heads = NULL;
 	MDB_cursor *cur = NULL;
 	size_t count = 0;
@@ -1294,6 +1307,14 @@ int wl_store_heads(struct wl_store *s, struct wl_store_head **out, size_t *n)
 	if (rc != 0)
 		return rc;
 
+	if (events != NULL) {
+		rc = mdb_stat(t.txn, s->dbi[T_EVENTS], &st);
+		if (rc != 0) {
+			rc = tx_fail(&t, rc, "stat", "events");
+			goto out;
+		}
+		*events = st.ms_entries;
+	}
 	rc = mdb_stat(t.txn, s->dbi[T_HEADS], &st);
 	if (rc != 0) {
 		rc = tx_fail(&t, rc, "stat", "heads");

@@ -131,6 +131,12 @@ int wl_store_head(struct wl_store *s, const unsigned char origin[32],
  * WL_ESTORE, WL_ENOMEM. */
 int wl_store_heads(struct wl_store *s, struct wl_store_head **out, size_t *n);
 
+/* As wl_store_heads, and store in *EVENTS the number of stored events
+ * that the same read snapshot holds: with the heads, a view that a
+ * concurrent writer cannot make inconsistent. */
+int wl_store_heads_counted(struct wl_store *s, struct wl_store_head **out,
+			   size_t *n, uint64_t *events);
+
 /* Copy the event with id ID as encoded bytes (signed header, then the body if
  * present) into a malloc'd buffer the caller frees, and decode it into *E,
  * whose pointers point into that buffer. LOCAL_SEQ of E is set. Returns 0,
@@ -190,6 +196,11 @@ int wl_store_iter_forks(struct wl_store *s, struct wl_store_iter **out);
  * entry whose stored bytes do not decode returns WL_ETRUNC or another decode
  * code with E->local_seq set, and the iterator moves past it. */
 int wl_store_iter_next(struct wl_store_iter *it, struct wl_store_entry *e);
+
+/* As wl_store_lookup_id, inside the read snapshot of IT: a lookup that
+ * another process's writes (which may grow the map) cannot disturb. */
+int wl_store_iter_lookup_id(struct wl_store_iter *it,
+			    const unsigned char id[32], uint64_t *local_seq);
 
 /* End IT and its read transaction. Accepts NULL. */
 void wl_store_iter_free(struct wl_store_iter *it);

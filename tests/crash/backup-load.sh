@@ -2,7 +2,8 @@
 # Backups under write load: while the CLI appends events, one commit
 # each, take BACKUPS backups (default 6) at random moments, restore each
 # into a fresh data directory, and check that it verifies and that each
-# backup holds at least as many events as the one before.
+# backup holds at least as many events as the one before. The live store
+# must verify too, while the writer keeps committing.
 set -u
 
 cd "$(dirname "$0")/../.."
@@ -26,6 +27,13 @@ for i in $(seq 1 "$backups"); do
 		echo "backup $i: the writer stopped; no load to back up under"
 		failed=$((failed + 1))
 		break
+	fi
+	# The live store verifies while the writer keeps committing.
+	if ! "$bin" verify --data-dir "$work/data" >"$work/live" 2>&1; then
+		echo "backup $i: the live store does not verify under load:"
+		cat "$work/live"
+		failed=$((failed + 1))
+		continue
 	fi
 	if ! "$bin" backup --data-dir "$work/data" "$work/b$i.mdb" \
 		>/dev/null 2>"$work/err"; then

@@ -113,7 +113,7 @@ net_check "nodes 1 and 2 stay pruned" sh -c "[ \"\$('$WL' log \
 	--data-dir '$NET_WORK/n1' | grep -c ' message .*body=pruned')\" -eq 3 ]"
 
 for i in 1 2 3; do
-	net_check "node $i verifies" "$WL" verify --data-dir "$NET_WORK/n$i"
+	net_check "node $i verifies" sh -c "'$WL' verify --data-dir '$NET_WORK/n$i' >'$NET_WORK/verify$i' || { cat '$NET_WORK/verify$i' >&2; false; }"
 done
 audited() {
 	as alice 1 audit list --action bodies_pruned 2>/dev/null |
