@@ -68,6 +68,16 @@ int wl_cli_actor_open(struct wl_cli *cli, struct wl_cli_actor *a)
 
 void wl_cli_actor_close(struct wl_cli_actor *a)
 {
+	const struct wl_user *user = wl_cli_actor_user(a);
+
+	/* A CLI command is one session: it ends here. */
+	if (user != NULL && a->spaces != NULL) {
+		struct wl_audit_record rec;
+
+		wl_cli_audit_record(&rec, "logout", "ok", a->user_id,
+				    user->bundle.username, NULL);
+		(void)wl_cli_actor_audit(a, &rec);
+	}
 	wl_keyring_free(a->keyring);
 	wl_keys_secret_free(a->secret);
 	wl_spaces_free(a->spaces);
@@ -79,7 +89,8 @@ void wl_cli_actor_close(struct wl_cli_actor *a)
 
 const struct wl_user *wl_cli_actor_user(const struct wl_cli_actor *a)
 {
-	return a->secret ? wl_users_by_id(a->users, a->user_id) : NULL;
+	return a->secret && a->users ? wl_users_by_id(a->users, a->user_id)
+				     : NULL;
 }
 
 int wl_cli_actor_append(struct wl_cli_actor *a,

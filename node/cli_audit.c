@@ -19,9 +19,35 @@ struct audit_args {
 	const char *as;
 	const char *password_file;
 	const char *format; /* csv or json */
-	const char *user;   /* only records about this username */
-	const char *action; /* only records of this action */
+	const char *user;    /* only records about this username */
+	const char *action;  /* only records of this action */
+	const char *patient; /* only records about this patient */
+	uint64_t from_ms;    /* only records at or after this time */
+	uint64_t to_ms;      /* only records before this time */
 };
+
+/* Parse "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SSZ" into Unix
+ * milliseconds. Returns 0 or -1. */
+static int parse_time(const char *text, uint64_t *ms)
+{
+	struct tm tm;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(text, "%Y-%m-%d", &tm);
+	}
+	if (end == NULL || *end != '\0')
+		return -1;
+	t = timegm(&tm);
+	if (t < 0)
+		return -1;
+	*ms = (uint64_t)t * 1000;
+	return 0;
+}
 
 static int audit_parse(int argc, char **argv, struct audit_args *a,
 		       int need_user)
@@ -33,12 +59,16 @@ static int audit_parse(int argc, char **argv, struct audit_args *a,
 		{"format", required_argument, NULL, 'f'},
 		{"user", required_argument, NULL, 'u'},
 		{"action", required_argument, NULL, 'A'},
+		{"patient", required_argument, NULL, 'P'},
+		{"from", required_argument, NULL, 'F'},
+		{"to", required_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->format = "csv";
+	a->to_ms = UINT64_MAX;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -48,6 +78,15 @@ static int audit_parse(int argc, char **argv, struct audit_args *a,
 		case 'f': a->format = optarg; break;
 		case 'u': a->user = optarg; break;
 		case 'A': a->action = optarg; break;
+		case 'P': a->patient = optarg; break;
+		case 'F':
+			if (parse_time(optarg, &a->from_ms) != 0)
+				return -1;
+			break;
+		case 'T':
+			if (parse_time(optarg, &a->to_ms) != 0)
+				return -1;
+			break;
 		default: return -1;
 		}
 	}
@@ -165,7 +204,9 @@ static int audit_walk(struct wl_cli_actor *a, const struct audit_args *o,
 			continue;
 		}
 		if ((o->user && strcmp(o->user, r.username) != 0) ||
-		    (o->action && strcmp(o->action, r.action) != 0))
+		    (o->action && strcmp(o->action, r.action) != 0) ||
+		    (o->patient && strcmp(o->patient, r.patient) != 0) ||
+		    r.at_ms < o->from_ms || r.at_ms >= o->to_ms)
 			continue;
 		print_record(o, &e, &r);
 	}
@@ -311,8 +352,11 @@ static int audit_verify(struct wl_cli *cli, const struct audit_args *o)
 int wl_cmd_audit(struct wl_cli *cli, int argc, char **argv)
 {
 	const char *usage =
-		"list|export --as USER [--format csv|json] [--user NAME] "
-		"[--action ACTION] [--password-file F] [--data-dir DIR]\n"
+		"list|export --as USER [--format csv|json] [--from TIME] "
+		"[--to TIME] [--user NAME] [--patient ID] [--action ACTION] "
+		"[--password-file F] [--data-dir DIR]\n"
+		"  (TIME is YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, in UTC; --to "
+		"is exclusive)\n"
 		"       wardline audit verify [--as USER] [--password-file F] "
 		"[--data-dir DIR]";
 	const char *verb = argc > 1 ? argv[1] : "";

@@ -382,6 +382,31 @@ static int user_unlock(const struct wl_cli *cli, const struct user_args *a,
 	return 0;
 }
 
+/* Audit ACTION on the user A->username, by the admin of A (or the site
+ * key), from this node. Runs on its own store handle after the command's
+ * handle is closed. */
+static void audit_user_change(struct wl_cli *cli, const struct user_args *a,
+			      const char *action)
+{
+	struct wl_cli_actor actor;
+	struct wl_audit_record rec;
+	const struct wl_user *target;
+	const struct wl_user *admin;
+
+	if (wl_cli_actor_open(cli, &actor) != 0)
+		return;
+	admin = a->admin ? wl_users_by_name(actor.users, a->admin) : NULL;
+	target = wl_users_by_name(actor.users, a->username);
+	wl_cli_audit_record(&rec, action, "ok",
+			    admin ? admin->bundle.user_id : NULL,
+			    a->admin ? a->admin : "site key", NULL);
+	snprintf(rec.detail, sizeof(rec.detail), "user %s%s%s", a->username,
+		 target ? " role " : "",
+		 target ? wl_access_role_name(target->bundle.role) : "");
+	(void)wl_cli_actor_audit(&actor, &rec);
+	wl_cli_actor_close(&actor);
+}
+
 /* After a reset by an admin, seal the space keys that admin holds to the
  * user's new keys. Runs on its own store handle, after the command's
  * handle is closed, with the admin's session. */
@@ -538,6 +563,14 @@ int wl_cmd_user(struct wl_cli *cli, int argc, char **argv)
 		rc = user_reset(cli, &a, store, users);
 	wl_users_free(users);
 	wl_store_close(store);
+	if (rc == 0 && strcmp(verb, "add") == 0)
+		audit_user_change(cli, &a, "user_added");
+	else if (rc == 0 && strcmp(verb, "disable") == 0)
+		audit_user_change(cli, &a, "user_disabled");
+	else if (rc == 0 && strcmp(verb, "unlock") == 0)
+		audit_user_change(cli, &a, "account_unlocked");
+	else if (rc == 0 && strcmp(verb, "reset-password") == 0)
+		audit_user_change(cli, &a, "password_reset");
 	if (rc == 0 && strcmp(verb, "reset-password") == 0)
 		rc = reseal_after_reset(cli, &a);
 	return rc;
