@@ -35,7 +35,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
-BENCH_SH := $(filter-out tests/bench/lib.sh,$(wildcard tests/bench/*.sh))
+BENCH_SH := $(filter-out tests/bench/lib.sh tests/bench/audit-lib.sh,\
+	$(wildcard tests/bench/*.sh))
 BENCH_BIN := $(BENCH_SRC:.c=) $(BENCH_SH:.sh=)
 # The hypercore benchmark's reference, pinned in its own npm package.
 BENCH_NPM := tests/bench/hypercore-js/node_modules/.package-lock.json

@@ -42,8 +42,6 @@ static int check_event(struct walk *w, struct wl_store_iter *it,
 	unsigned char hash[WL_EVENT_HASH_SIZE];
 	int rc;
 
-	if (wl_event_verify_node(&e->ev) != 0)
-		problem(w, WL_EAUTH, "node_sig", e, e->ev.h.origin);
 	if (wl_event_verify_author(&e->ev) != 0)
 		problem(w, WL_EAUTH, "author_sig", e, e->ev.h.origin);
 
@@ -64,13 +62,29 @@ static int check_event(struct walk *w, struct wl_store_iter *it,
 	return 0;
 }
 
+/* Check the node signature of E, which no later event vouches for. */
+static void check_node_sig(struct walk *w, const struct wl_store_entry *e)
+{
+	if (wl_event_verify_node(&e->ev) != 0)
+		problem(w, WL_EAUTH, "node_sig", e, e->ev.h.origin);
+}
+
 /* Walk the feed of HEAD->origin from seq 1, checking that seqs are
  * contiguous, that each prev is the id before it, and that the stored head
- * is the last event. */
+ * is the last event.
+ *
+ * Node signatures are checked where the chain needs them: the last event's
+ * signature covers its prev hash, which covers every earlier header, so
+ * only the last event and any event whose successor does not link to it
+ * are checked one by one. A changed header therefore still shows, as a
+ * broken link and a bad signature on that event. Author signatures are
+ * checked on every event. */
 static int walk_feed(struct walk *w, const struct wl_store_head *head)
 {
 	struct wl_store_iter *it = NULL;
 	struct wl_store_entry e;
+	struct wl_store_entry before; /* valid while IT's snapshot is */
+	int have_before = 0;
 	unsigned char last_id[WL_EVENT_ID_SIZE] = {0};
 	uint64_t expect = 1;
 	int known = 1; /* 0 after an entry that did not decode */
@@ -89,6 +103,7 @@ static int walk_feed(struct walk *w, const struct wl_store_head *head)
 			problem(w, rc, "decode", &e, head->origin);
 			w->sum->events++;
 			known = 0;
+			have_before = 0;
 			expect++;
 			continue;
 		}
@@ -96,11 +111,16 @@ static int walk_feed(struct walk *w, const struct wl_store_head *head)
 			goto out;
 
 		w->sum->events++;
-		if (e.ev.h.seq != expect)
+		if (e.ev.h.seq != expect) {
 			problem(w, WL_ECHAIN, "seq_gap", &e, head->origin);
-		else if (known && sodium_memcmp(e.ev.h.prev, last_id,
-						sizeof(last_id)) != 0)
+			if (have_before)
+				check_node_sig(w, &before);
+		} else if (known && sodium_memcmp(e.ev.h.prev, last_id,
+						  sizeof(last_id)) != 0) {
 			problem(w, WL_ECHAIN, "prev", &e, head->origin);
+			if (have_before)
+				check_node_sig(w, &before);
+		}
 		if (memcmp(e.ev.h.origin, head->origin, WL_EVENT_KEY_SIZE) != 0)
 			problem(w, WL_ECHAIN, "origin", &e, head->origin);
 
@@ -110,7 +130,11 @@ static int walk_feed(struct walk *w, const struct wl_store_head *head)
 		memcpy(last_id, e.ev.id, sizeof(last_id));
 		expect = e.ev.h.seq + 1;
 		known = 1;
+		before = e;
+		have_before = 1;
 	}
+	if (have_before)
+		check_node_sig(w, &before);
 
 	if (expect - 1 != head->seq ||
 	    (known && sodium_memcmp(last_id, head->id, sizeof(last_id)) != 0))

@@ -157,6 +157,10 @@ grep BAD "$NET_WORK/coverage" >&2
 logins() { grep -c ",\"$1\",\"ok\",\"$2\"," "$NET_WORK/trail.csv"; }
 net_check "every login of nina has its logout" \
 	test "$(logins login nina)" -eq "$(logins logout nina)"
+enrolled() { grep -c "\"device_enrolled\",.*\"node ${1:0:16} name $2\"" \
+	"$NET_WORK/trail.csv"; }
+net_check "each enrollment is in the trail once" \
+	test "$(enrolled "$id1" node-1)$(enrolled "$id2" node-2)" = 11
 net_check "the grant is flagged as emergency access" \
 	grep -q '"emergency_access_granted",.*"emergency"' "$NET_WORK/trail.csv"
 net_summary audit-coverage
