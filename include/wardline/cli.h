@@ -125,5 +125,6 @@ int wl_cmd_restore(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_policy(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_prune(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_ward(struct wl_cli *cli, int argc, char **argv);
+int wl_cmd_census(struct wl_cli *cli, int argc, char **argv);
 
 #endif

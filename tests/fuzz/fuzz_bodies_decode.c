@@ -1,7 +1,7 @@
 /* libFuzzer target for the decoders of cleartext and decrypted event
- * bodies: membership changes, account events, audit records, and the
- * ward's entity updates and messages. A decoded change or audit record
- * must encode again and decode to the same fields. Nothing may crash, leak
+ * bodies (membership changes, account events, audit records, the ward's
+ * entity updates and messages) and of FHIR bundles. A decoded change or
+ * audit record must encode again and decode to the same fields. Nothing may crash, leak
  * or read outside the input.
  *
  * When WL_FUZZ_SEED_DIR names a directory, LLVMFuzzerInitialize writes one
@@ -14,6 +14,7 @@
 
 #include "wardline/audit.h"
 #include "wardline/error.h"
+#include "wardline/fhir.h"
 #include "wardline/json.h"
 #include "wardline/space.h"
 #include "wardline/users.h"
@@ -153,6 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned char id[16];
 	unsigned char key[32];
 	char reason[WL_ACCESS_REASON_BYTES + 1];
+	static struct wl_fhir_patient patient;
+	struct wl_fhir_error ferr;
 
 	/* The decoders write nothing on failure; zeroed structures let the
 	 * round trips compare whole structures. */
@@ -167,5 +170,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		record_round_trip(&r);
 	(void)wl_users_account_decode(data, size, &op, id);
 	fold_ward(data, size);
+	(void)wl_fhir_read(data, size, &patient, &ferr);
 	return 0;
 }

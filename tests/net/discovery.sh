@@ -49,7 +49,7 @@ listed_by_browse() {
 			"$NET_WORK/browse.out" || return 1
 	done
 }
-net_browse 4
+net_browse 4 listed_by_browse
 case $? in
 0) net_check "avahi-browse in another namespace lists all three nodes" \
 	listed_by_browse ;;

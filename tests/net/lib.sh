@@ -168,15 +168,16 @@ net_summary() {
 	[ "$NET_FAILED" -eq 0 ]
 }
 
-# Run an independent avahi-browse -rpt _wardline._tcp in namespace I (one
+# Run an independent avahi-browse -rp _wardline._tcp in namespace I (one
 # without a node: one mDNS stack per namespace) and write its output to
-# $NET_WORK/browse.out. It needs avahi-daemon and avahi-browse, from
+# $NET_WORK/browse.out, in up to three rounds of 4 s that stop once the
+# command CHECK (optional) succeeds. It needs avahi-daemon and avahi-browse, from
 # AVAHI_ROOT (Debian's packages unpacked by the Makefile) or the system,
 # and dbus-daemon. A private D-Bus and avahi-daemon run in a mount
 # namespace of their own with a tmpfs on /run, and are stopped by PID.
 # Returns 2 when the tools are missing.
 net_browse() {
-	local i=$1 ns root=${AVAHI_ROOT:-} daemon browse dbus holder
+	local i=$1 check=${2:-} ns root=${AVAHI_ROOT:-} daemon browse dbus holder
 	ns=$(net_ns "$i")
 	daemon=${root:+$root/usr/sbin/}avahi-daemon
 	browse=${root:+$root/usr/bin/}avahi-browse
@@ -249,8 +250,15 @@ net_browse() {
 		grep -q "Server startup complete" "$NET_WORK/avahi.log" && break
 		sleep 0.1
 	done
-	nsenter -t "${NET_PIDS[100]}" -m -n timeout 10 "$browse" -rpt \
-		_wardline._tcp >"$NET_WORK/browse.out" 2>&1
+	# Browse without -t: "-t" ends at the first "all for now", which
+	# under load can come before every service is resolved. Each round
+	# browses for 4 s; CHECK (when given) ends the rounds early.
+	: >"$NET_WORK/browse.out"
+	for _ in 1 2 3; do
+		nsenter -t "${NET_PIDS[100]}" -m -n timeout 4 "$browse" -rp \
+			_wardline._tcp >>"$NET_WORK/browse.out" 2>&1
+		[ -n "$check" ] && "$check" && break
+	done
 	net_kill 101 TERM
 	net_kill 100 TERM
 	return 0
