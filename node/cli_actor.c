@@ -182,38 +182,33 @@ static void audit_login(struct wl_cli_actor *a, const struct wl_user *user,
 static int login_gate(struct wl_cli_actor *a, const struct wl_user *user,
 		      const char *username)
 {
-	const struct wl_session_policy *p = &a->cli->config.session;
-	uint64_t now = wl_hlc_system_wall(NULL);
-	uint64_t until;
+	uint64_t retry_ms = 0;
+	int locked = 0;
+	int rc = wl_users_login_gate(user, &a->cli->config.session,
+				     wl_hlc_system_wall(NULL), &locked,
+				     &retry_ms);
 
-	if (user->bundle.disabled) {
+	if (rc == WL_EDENIED && !locked) {
 		audit_login(a, user, username, "login_refused", "denied",
 			    "account disabled");
 		fprintf(stderr, "wardline: login refused: the account of %s "
 				"is disabled\n", username);
-		return 1;
-	}
-	if (user->locked || user->failures >= p->lockout_failures) {
+	} else if (rc == WL_EDENIED) {
 		audit_login(a, user, username, "login_refused", "denied",
 			    "account locked");
 		fprintf(stderr, "wardline: login refused: the account of %s "
 				"is locked after %u failed logins; an admin "
 				"unlocks it with 'wardline user unlock'\n",
 			username, user->failures);
-		return 1;
-	}
-	until = user->last_failure_ms +
-		wl_session_backoff_ms(p, user->failures);
-	if (user->failures > 0 && now < until) {
+	} else if (rc == WL_EBUSY) {
 		audit_login(a, user, username, "login_refused", "denied",
 			    "too soon after a failed login");
 		fprintf(stderr, "wardline: login refused: wait %llu s after "
 				"the last failed login of %s\n",
-			(unsigned long long)((until - now + 999) / 1000),
+			(unsigned long long)((retry_ms + 999) / 1000),
 			username);
-		return 1;
 	}
-	return 0;
+	return rc == 0 ? 0 : 1;
 }
 
 /* Count a wrong password on every node, and lock at the configured

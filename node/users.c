@@ -9,6 +9,7 @@
 #include "wardline/access.h"
 #include "wardline/error.h"
 #include "wardline/json.h"
+#include "wardline/session.h"
 
 /* A signing key and the user it belonged to, kept after a reset replaced
  * it so that older events still show their author. */
@@ -420,4 +421,27 @@ int wl_users_load(struct wl_users *u, struct wl_store *store)
 	if (rc == 0)
 		rc = load_accounts(u, store);
 	return rc;
+}
+
+int wl_users_login_gate(const struct wl_user *user,
+			const struct wl_session_policy *policy,
+			uint64_t now_ms, int *locked, uint64_t *retry_ms)
+{
+	uint64_t until;
+
+	*locked = 0;
+	*retry_ms = 0;
+	if (user->bundle.disabled)
+		return WL_EDENIED;
+	if (user->locked || user->failures >= policy->lockout_failures) {
+		*locked = 1;
+		return WL_EDENIED;
+	}
+	until = user->last_failure_ms +
+		wl_session_backoff_ms(policy, user->failures);
+	if (user->failures > 0 && now_ms < until) {
+		*retry_ms = until - now_ms;
+		return WL_EBUSY;
+	}
+	return 0;
 }

@@ -1,0 +1,120 @@
+/* The JSON HTTP API of the local web UI: requests in, responses out.
+ *
+ * The transport hands each request over whole (method, path, the headers
+ * that matter, body) and gets exactly one response back, at once or, for
+ * a login, after Argon2id ran on the thread pool. The API owns the login
+ * sessions of this node and the keys they opened, and decides nothing
+ * about access itself: the access table (space.h) does.
+ *
+ * Security, on every request:
+ *   - the Host header must be one of the configured names, else 421;
+ *   - a state change (POST) must come from a configured Origin when the
+ *     browser sends one, must be JSON, and, once logged in, must carry the
+ *     session's CSRF token in X-CSRF-Token, else 403;
+ *   - the session cookie is HttpOnly, SameSite=Strict, Path=/ (and Secure
+ *     with TLS); a login always makes a new session id;
+ *   - every response carries the headers of wl_api_security_headers and
+ *     Cache-Control: no-store.
+ *
+ * Routes (JSON bodies):
+ *   POST /api/login    {"username","password"} -> {"user","role","csrf"}
+ *   POST /api/logout
+ *   GET  /api/session  -> {"user","role","state","idle_ms","csrf"}
+ *   POST /api/pin      {"pin"}      set the PIN of the active session
+ *   POST /api/unlock   {"pin"}      unlock an idle-locked session
+ *   GET  /api/spaces   -> the spaces the user belongs to
+ *   GET  /api/ward?space=HEX        -> patients of a ward (census board)
+ *   GET  /api/messages?space=HEX    -> messages of a space
+ *   POST /api/messages {"space","text","urgent"}
+ * Every login, logout, refusal, view and write is audited.
+ */
+#ifndef WARDLINE_API_H
+#define WARDLINE_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "wardline/hlc.h"
+#include "wardline/identity.h"
+#include "wardline/session.h"
+#include "wardline/store.h"
+
+#define WL_API_HOSTS_MAX 4
+#define WL_API_BODY_MAX (64 * 1024)
+#define WL_API_COOKIE "wl_session"
+
+struct wl_api_config {
+	char hosts[WL_API_HOSTS_MAX][80];   /* accepted Host values */
+	size_t n_hosts;
+	char origins[WL_API_HOSTS_MAX][96]; /* accepted Origin values */
+	size_t n_origins;
+	int tls;                            /* cookies get Secure */
+	struct wl_session_policy policy;
+};
+
+/* What the API writes with: this node's store, key and clock, the site
+ * key, and the loop whose thread pool runs password derivations. */
+struct wl_api_env {
+	struct wl_store *store;
+	const struct wl_identity *node;
+	struct wl_hlc *hlc;
+	unsigned char site_pk[32];
+	uv_loop_t *loop;
+};
+
+enum wl_api_method { WL_API_GET, WL_API_POST, WL_API_OTHER };
+
+/* One request; strings are NUL-terminated, NULL when the header is
+ * absent. */
+struct wl_api_request {
+	enum wl_api_method method;
+	const char *path;  /* "/api/ward" */
+	const char *query; /* "space=..." or NULL */
+	const char *host;
+	const char *origin;
+	const char *cookie;
+	const char *csrf;  /* X-CSRF-Token */
+	const char *content_type;
+	const unsigned char *body;
+	size_t body_len;
+};
+
+struct wl_api_response {
+	int status;
+	const char *content_type; /* static */
+	char *body;               /* malloc'd; the receiver frees it */
+	size_t len;
+	char set_cookie[192];     /* "" for none */
+};
+
+/* Called once per request with its response, which the callee owns
+ * (free RESP->body). CONN is the caller's handle of the request. */
+typedef void (*wl_api_done_fn)(void *conn, struct wl_api_response *resp);
+
+struct wl_api;
+
+int wl_api_new(const struct wl_api_config *cfg, const struct wl_api_env *env,
+	       struct wl_api **out);
+
+/* End every session (wiping keys) and free API. A login still running
+ * completes into nothing. Accepts NULL. */
+void wl_api_free(struct wl_api *api);
+
+/* Handle REQ; DONE(CONN, response) is called exactly once, before this
+ * returns or later on the loop thread. */
+void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
+		   wl_api_done_fn done, void *conn);
+
+/* The connection CONN closed: a pending response is dropped. */
+void wl_api_forget(struct wl_api *api, void *conn);
+
+/* The headers every response carries, as NAME/VALUE pairs ending with a
+ * NULL name. */
+const char *const *wl_api_security_headers(void);
+
+/* Number of sessions held. */
+size_t wl_api_sessions(const struct wl_api *api);
+
+#endif

@@ -1,0 +1,1016 @@
+/* The JSON HTTP API of the local web UI. */
+#include "wardline/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "wardline/audit.h"
+#include "wardline/error.h"
+#include "wardline/feed.h"
+#include "wardline/json.h"
+#include "wardline/log.h"
+#include "wardline/login.h"
+#include "wardline/space.h"
+#include "wardline/users.h"
+#include "wardline/ward.h"
+
+#define MOD "api"
+#define JSON_TYPE "application/json"
+#define SID_HEX (2 * WL_SESSION_ID_SIZE)
+#define CSRF_HEX 64
+#define TEXT_MAX 8000
+
+/* The space keys a session opened, kept while it is active. */
+struct held_keys {
+	unsigned char sid[WL_SESSION_ID_SIZE];
+	struct wl_keyring *keyring;
+	struct held_keys *next;
+};
+
+/* A login waiting for its password derivation. */
+struct login_job {
+	struct wl_api *api; /* NULL once the API is gone */
+	void *conn;         /* NULL once the connection closed */
+	wl_api_done_fn done;
+	char username[WL_KEYS_USERNAME_MAX + 1];
+	struct login_job *next;
+};
+
+struct wl_api {
+	struct wl_api_config cfg;
+	struct wl_api_env env;
+	struct wl_sessions *sessions;
+	struct held_keys *keys;
+	struct login_job *jobs;
+	unsigned char csrf_key[32];
+};
+
+static const char *const security_headers[] = {
+	"content-security-policy:",
+	"default-src 'none'; script-src 'self'; style-src 'self'; "
+	"img-src 'self'; connect-src 'self'; font-src 'self'; "
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+	"x-frame-options:", "DENY",
+	"referrer-policy:", "no-referrer",
+	"x-content-type-options:", "nosniff",
+	"cache-control:", "no-store",
+	NULL,
+};
+
+const char *const *wl_api_security_headers(void)
+{
+	return security_headers;
+}
+
+int wl_api_new(const struct wl_api_config *cfg, const struct wl_api_env *env,
+	       struct wl_api **out)
+{
+	struct wl_api *api = calloc(1, sizeof(*api));
+
+	*out = NULL;
+	if (api == NULL)
+		return WL_ENOMEM;
+	api->cfg = *cfg;
+	api->env = *env;
+	randombytes_buf(api->csrf_key, sizeof(api->csrf_key));
+	if (wl_sessions_new(&cfg->policy, NULL, NULL, &api->sessions) != 0) {
+		free(api);
+		return WL_ENOMEM;
+	}
+	*out = api;
+	return 0;
+}
+
+static void keys_drop(struct wl_api *api, const unsigned char sid[16])
+{
+	for (struct held_keys **k = &api->keys; *k; k = &(*k)->next) {
+		if (sodium_memcmp((*k)->sid, sid, WL_SESSION_ID_SIZE) != 0)
+			continue;
+		struct held_keys *gone = *k;
+
+		*k = gone->next;
+		wl_keyring_free(gone->keyring);
+		free(gone);
+		return;
+	}
+}
+
+static struct wl_keyring *keys_of(struct wl_api *api,
+				  const unsigned char sid[16])
+{
+	for (struct held_keys *k = api->keys; k; k = k->next)
+		if (sodium_memcmp(k->sid, sid, WL_SESSION_ID_SIZE) == 0)
+			return k->keyring;
+	return NULL;
+}
+
+void wl_api_free(struct wl_api *api)
+{
+	if (api == NULL)
+		return;
+	for (struct login_job *j = api->jobs; j; j = j->next)
+		j->api = NULL; /* the job frees itself when it completes */
+	while (api->keys)
+		keys_drop(api, api->keys->sid);
+	wl_sessions_free(api->sessions);
+	sodium_memzero(api->csrf_key, sizeof(api->csrf_key));
+	free(api);
+}
+
+void wl_api_forget(struct wl_api *api, void *conn)
+{
+	for (struct login_job *j = api->jobs; j; j = j->next)
+		if (j->conn == conn)
+			j->conn = NULL;
+}
+
+size_t wl_api_sessions(const struct wl_api *api)
+{
+	return wl_sessions_count(api->sessions);
+}
+
+/* ---- responses ---- */
+
+/* Respond with STATUS and the JSON object O (taken), or an empty object
+ * when O is NULL. */
+static void reply(wl_api_done_fn done, void *conn, int status, json_t *o,
+		  const char *cookie)
+{
+	struct wl_api_response r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.content_type = JSON_TYPE;
+	if (o == NULL)
+		o = json_object();
+	r.body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	if (r.body != NULL) {
+		/* jansson allocated it; hand the receiver a malloc'd copy */
+		char *copy = strdup(r.body);
+		json_free_t jfree = NULL;
+
+		json_get_alloc_funcs(NULL, &jfree);
+		jfree(r.body);
+		r.body = copy;
+	}
+	if (r.body == NULL)
+		r.status = 500;
+	r.len = r.body ? strlen(r.body) : 0;
+	if (cookie != NULL)
+		snprintf(r.set_cookie, sizeof(r.set_cookie), "%s", cookie);
+	done(conn, &r);
+}
+
+static void fail(wl_api_done_fn done, void *conn, int status,
+		 const char *error, const char *message)
+{
+	reply(done, conn, status,
+	      json_pack("{s:s, s:s}", "error", error, "message", message),
+	      NULL);
+}
+
+/* ---- request checks ---- */
+
+static int host_ok(const struct wl_api *api, const char *host)
+{
+	for (size_t i = 0; host && i < api->cfg.n_hosts; i++)
+		if (strcmp(host, api->cfg.hosts[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int origin_ok(const struct wl_api *api, const char *origin)
+{
+	for (size_t i = 0; origin && i < api->cfg.n_origins; i++)
+		if (strcmp(origin, api->cfg.origins[i]) == 0)
+			return 1;
+	return origin == NULL; /* same-origin GETs and tools send none */
+}
+
+/* Parse the session id out of the Cookie header. */
+static int cookie_sid(const char *cookie, unsigned char sid[16])
+{
+	const char *p = cookie;
+	size_t name = strlen(WL_API_COOKIE);
+	size_t len = 0;
+
+	while (p != NULL && *p) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncmp(p, WL_API_COOKIE, name) == 0 && p[name] == '=') {
+			p += name + 1;
+			if (strcspn(p, "; ") != SID_HEX)
+				return WL_EINVAL;
+			return sodium_hex2bin(sid, WL_SESSION_ID_SIZE, p,
+					      SID_HEX, NULL, &len, NULL) == 0 &&
+					       len == WL_SESSION_ID_SIZE
+				       ? 0
+				       : WL_EINVAL;
+		}
+		p = strchr(p, ';');
+	}
+	return WL_ENOTFOUND;
+}
+
+/* The CSRF token of session SID: a keyed hash, so it needs no storage. */
+static void csrf_of(const struct wl_api *api, const unsigned char sid[16],
+		    char out[CSRF_HEX + 1])
+{
+	unsigned char mac[32];
+
+	crypto_generichash(mac, sizeof(mac), sid, WL_SESSION_ID_SIZE,
+			   api->csrf_key, sizeof(api->csrf_key));
+	sodium_bin2hex(out, CSRF_HEX + 1, mac, sizeof(mac));
+}
+
+static int csrf_ok(const struct wl_api *api, const unsigned char sid[16],
+		   const char *token)
+{
+	char want[CSRF_HEX + 1];
+
+	csrf_of(api, sid, want);
+	return token != NULL && strlen(token) == CSRF_HEX &&
+	       sodium_memcmp(want, token, CSRF_HEX) == 0;
+}
+
+static void session_cookie(const struct wl_api *api,
+			   const unsigned char sid[16], char *out, size_t size)
+{
+	char hex[SID_HEX + 1];
+
+	sodium_bin2hex(hex, sizeof(hex), sid, WL_SESSION_ID_SIZE);
+	snprintf(out, size, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		 WL_API_COOKIE, hex, api->cfg.tls ? "; Secure" : "");
+}
+
+static void clear_cookie(const struct wl_api *api, char *out, size_t size)
+{
+	snprintf(out, size,
+		 "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		 WL_API_COOKIE, api->cfg.tls ? "; Secure" : "");
+}
+
+/* ---- folds and writes ---- */
+
+struct folds {
+	struct wl_users *users;
+	struct wl_spaces *spaces;
+};
+
+static void folds_free(struct folds *f)
+{
+	wl_spaces_free(f->spaces);
+	wl_users_free(f->users);
+	f->spaces = NULL;
+	f->users = NULL;
+}
+
+static int folds_load(struct wl_api *api, struct folds *f)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	rc = wl_users_new(api->env.site_pk, &f->users);
+	if (rc == 0)
+		rc = wl_users_load(f->users, api->env.store);
+	if (rc == 0)
+		rc = wl_spaces_new(f->users, &f->spaces);
+	if (rc == 0)
+		rc = wl_spaces_load(f->spaces, api->env.store);
+	if (rc != 0) {
+		wl_error(MOD, "cannot fold users and spaces error=%s",
+			 wl_strerror_name(rc));
+		folds_free(f);
+	}
+	return rc;
+}
+
+static int append(struct wl_api *api, const struct wl_feed_item *items,
+		  size_t n)
+{
+	int rc = wl_feed_append(api->env.store, api->env.node, api->env.hlc,
+				items, n, NULL, NULL);
+
+	if (rc != 0)
+		wl_error(MOD, "cannot append to this node's feed error=%s",
+			 wl_strerror_name(rc));
+	return rc;
+}
+
+/* Write an audit record; a site without an audit space gets none. */
+static void audit(struct wl_api *api, const struct folds *f,
+		  const char *action, const char *outcome,
+		  const struct wl_user *user, const char *username,
+		  const struct wl_space *space, const char *patient,
+		  const char *detail, int emergency)
+{
+	struct wl_audit_record rec;
+	struct wl_audit_draft d;
+
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.action, sizeof(rec.action), "%s", action);
+	snprintf(rec.outcome, sizeof(rec.outcome), "%s", outcome);
+	if (user != NULL) {
+		rec.has_user = 1;
+		memcpy(rec.user, user->bundle.user_id, 16);
+	}
+	snprintf(rec.username, sizeof(rec.username), "%s",
+		 user ? user->bundle.username : username ? username : "");
+	if (space != NULL) {
+		rec.has_space = 1;
+		memcpy(rec.space, space->id, 16);
+	}
+	snprintf(rec.patient, sizeof(rec.patient), "%s",
+		 patient ? patient : "");
+	snprintf(rec.detail, sizeof(rec.detail), "%s", detail ? detail : "");
+	rec.emergency = emergency;
+	rec.at_ms = wl_hlc_system_wall(NULL);
+	if (wl_audit_draft(f->spaces, &rec, &d) == 0)
+		(void)append(api, &d.item, 1);
+	sodium_memzero(&d, sizeof(d));
+}
+
+static void account_event(struct wl_api *api, enum wl_account_op op,
+			  const unsigned char user_id[16])
+{
+	unsigned char json[WL_USERS_ACCOUNT_JSON_MAX];
+	struct wl_feed_item item;
+
+	memset(&item, 0, sizeof(item));
+	if (wl_users_account_encode(op, user_id, json, sizeof(json),
+				    &item.body_len) != 0)
+		return;
+	item.kind = WL_KIND_ACCOUNT;
+	item.body = json;
+	(void)append(api, &item, 1);
+}
+
+/* ---- login ---- */
+
+static void job_unlink(struct wl_api *api, struct login_job *job)
+{
+	for (struct login_job **j = &api->jobs; *j; j = &(*j)->next) {
+		if (*j == job) {
+			*j = job->next;
+			return;
+		}
+	}
+}
+
+/* A wrong password: count it here and on every node, lock at the count,
+ * audit it. */
+static void login_failed(struct wl_api *api, struct folds *f,
+			 const struct wl_user *user, const char *username)
+{
+	unsigned failures = user->failures + 1;
+
+	(void)wl_sessions_login_failed(api->sessions, user->bundle.user_id);
+	account_event(api, WL_ACCOUNT_FAILED, user->bundle.user_id);
+	audit(api, f, "login_failed", "failed", user, username, NULL, NULL,
+	      "wrong password", 0);
+	if (failures >= api->cfg.policy.lockout_failures) {
+		account_event(api, WL_ACCOUNT_LOCKED, user->bundle.user_id);
+		audit(api, f, "account_locked", "ok", user, username, NULL,
+		      NULL, "lockout count reached", 0);
+	}
+	wl_info(MOD, "login failed user=%s failures=%u", username, failures);
+}
+
+/* The password is right: open a session and its keys. */
+static void login_succeeded(struct wl_api *api, struct folds *f,
+			    struct login_job *job, const struct wl_user *user,
+			    struct wl_keys_secret *secret)
+{
+	unsigned char sid[WL_SESSION_ID_SIZE];
+	struct held_keys *held = calloc(1, sizeof(*held));
+	char cookie[192], csrf[CSRF_HEX + 1];
+	struct wl_session *s;
+	int rc;
+
+	if (held == NULL) {
+		wl_keys_secret_free(secret);
+		fail(job->done, job->conn, 500, "internal", "out of memory");
+		return;
+	}
+	rc = wl_sessions_open(api->sessions, user->bundle.user_id, secret,
+			      sid);
+	s = rc == 0 ? wl_sessions_find(api->sessions, sid) : NULL;
+	if (s != NULL)
+		rc = wl_keyring_open(f->spaces, api->env.store, user,
+				     wl_session_keys(s), NULL, &held->keyring);
+	if (rc != 0 || s == NULL) {
+		free(held);
+		fail(job->done, job->conn, rc == WL_EDENIED ? 403 : 500,
+		     "login_failed", "the session could not be opened");
+		return;
+	}
+	memcpy(held->sid, sid, sizeof(sid));
+	held->next = api->keys;
+	api->keys = held;
+
+	if (user->failures > 0)
+		account_event(api, WL_ACCOUNT_RESET, user->bundle.user_id);
+	audit(api, f, "login", "ok", user, NULL, NULL, NULL, "web", 0);
+	session_cookie(api, sid, cookie, sizeof(cookie));
+	csrf_of(api, sid, csrf);
+	reply(job->done, job->conn, 200,
+	      json_pack("{s:s, s:s, s:s, s:s, s:I}", "user",
+			user->bundle.username, "display_name",
+			user->bundle.display_name, "role",
+			wl_access_role_name(user->bundle.role), "csrf", csrf,
+			"idle_ms", (json_int_t)api->cfg.policy.idle_ms),
+	      cookie);
+	sodium_memzero(sid, sizeof(sid));
+}
+
+/* The derivation ended, on the loop thread. */
+static void on_derived(void *arg, int rc, const unsigned char user_id[16],
+		       struct wl_keys_secret *secret)
+{
+	struct login_job *job = arg;
+	struct wl_api *api = job->api;
+	const struct wl_user *user;
+	struct folds f;
+
+	if (api == NULL || job->conn == NULL) {
+		wl_keys_secret_free(secret);
+		if (api != NULL)
+			job_unlink(api, job);
+		free(job);
+		return;
+	}
+	job_unlink(api, job);
+
+	if (folds_load(api, &f) != 0) {
+		wl_keys_secret_free(secret);
+		fail(job->done, job->conn, 500, "internal", "store unreadable");
+		free(job);
+		return;
+	}
+	user = wl_users_by_id(f.users, user_id);
+	if (user == NULL) {
+		wl_keys_secret_free(secret);
+		fail(job->done, job->conn, 401, "login_failed",
+		     "wrong username or password");
+	} else if (rc != 0) {
+		login_failed(api, &f, user, job->username);
+		fail(job->done, job->conn, 401, "login_failed",
+		     "wrong username or password");
+	} else {
+		login_succeeded(api, &f, job, user, secret);
+	}
+	folds_free(&f);
+	free(job);
+}
+
+static void route_login(struct wl_api *api, const struct wl_api_request *req,
+			wl_api_done_fn done, void *conn)
+{
+	const char *username = NULL, *password = NULL, *field = NULL;
+	size_t ulen = 0, plen = 0;
+	json_t *o = NULL;
+	const struct wl_user *user;
+	struct login_job *job;
+	struct folds f;
+	uint64_t retry = 0, node_retry = 0;
+	int locked = 0;
+	int rc;
+
+	if (wl_json_load_object(req->body, req->body_len, 4096, &o) != 0 ||
+	    wl_json_get_string(o, "username", &username, &ulen, &field) ||
+	    wl_json_get_string(o, "password", &password, &plen, &field) ||
+	    ulen > WL_KEYS_USERNAME_MAX || plen == 0 || plen > 1024) {
+		json_decref(o);
+		fail(done, conn, 400, "bad_request",
+		     "send {\"username\":...,\"password\":...}");
+		return;
+	}
+	if (folds_load(api, &f) != 0) {
+		json_decref(o);
+		fail(done, conn, 500, "internal", "store unreadable");
+		return;
+	}
+
+	user = wl_users_by_name(f.users, username);
+	rc = user ? wl_users_login_gate(user, &api->cfg.policy,
+					wl_hlc_system_wall(NULL), &locked,
+					&retry)
+		  : WL_ENOTFOUND;
+	if (rc == 0)
+		rc = wl_sessions_login_allowed(api->sessions,
+					       user->bundle.user_id,
+					       &node_retry);
+	if (rc != 0) {
+		const char *why = rc == WL_ENOTFOUND ? "unknown username"
+				  : rc == WL_EBUSY   ? "too soon after a "
+						       "failed login"
+				  : locked	     ? "account locked"
+						     : "account disabled";
+
+		audit(api, &f, rc == WL_ENOTFOUND ? "login_failed"
+						  : "login_refused",
+		      rc == WL_ENOTFOUND ? "failed" : "denied", user, username,
+		      NULL, NULL, why, 0);
+		if (rc == WL_EBUSY)
+			reply(done, conn, 429,
+			      json_pack("{s:s, s:s, s:I}", "error", "throttled",
+					"message", why, "retry_ms",
+					(json_int_t)(retry > node_retry
+							     ? retry
+							     : node_retry)),
+			      NULL);
+		else
+			fail(done, conn, rc == WL_ENOTFOUND ? 401 : 403,
+			     rc == WL_ENOTFOUND ? "login_failed" : "locked",
+			     rc == WL_ENOTFOUND ? "wrong username or password"
+						: why);
+		folds_free(&f);
+		json_decref(o);
+		return;
+	}
+
+	job = calloc(1, sizeof(*job));
+	rc = job ? 0 : WL_ENOMEM;
+	if (job != NULL) {
+		job->api = api;
+		job->conn = conn;
+		job->done = done;
+		snprintf(job->username, sizeof(job->username), "%s", username);
+		rc = wl_login_start(api->env.loop, &user->bundle, password,
+				    on_derived, job);
+	}
+	folds_free(&f);
+	json_decref(o); /* the wiping allocator clears the password copy */
+	if (rc != 0) {
+		free(job);
+		fail(done, conn, rc == WL_EBUSY ? 503 : 500, "busy",
+		     "too many logins at once; try again in a moment");
+		return;
+	}
+	job->next = api->jobs;
+	api->jobs = job;
+}
+
+/* ---- authenticated routes ---- */
+
+/* The caller's session, found by cookie and brought up to date. */
+struct caller {
+	unsigned char sid[WL_SESSION_ID_SIZE];
+	struct wl_session *s;
+	enum wl_session_state state;
+	struct folds f;
+	const struct wl_user *user;
+	struct wl_keyring *keyring; /* NULL while locked */
+};
+
+/* Find the session of REQ. Fails the request (401, 423, 403) and returns
+ * non-zero when there is none, it is locked and LOCKED_OK is 0, or a POST
+ * lacks its CSRF token. */
+static int caller_find(struct wl_api *api, const struct wl_api_request *req,
+		       int locked_ok, wl_api_done_fn done, void *conn,
+		       struct caller *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (cookie_sid(req->cookie, c->sid) != 0 ||
+	    (c->s = wl_sessions_find(api->sessions, c->sid)) == NULL) {
+		keys_drop(api, c->sid); /* an expired session's keys */
+		fail(done, conn, 401, "no_session", "log in first");
+		return 1;
+	}
+	if (req->method == WL_API_POST && !csrf_ok(api, c->sid, req->csrf)) {
+		fail(done, conn, 403, "csrf", "missing or wrong X-CSRF-Token");
+		return 1;
+	}
+
+	c->state = wl_session_state(c->s);
+	if (c->state == WL_SESSION_LOCKED)
+		keys_drop(api, c->sid); /* a locked session holds no keys */
+	if (c->state == WL_SESSION_LOCKED && !locked_ok) {
+		fail(done, conn, 423, "locked", "unlock with your PIN");
+		return 1;
+	}
+	if (folds_load(api, &c->f) != 0) {
+		fail(done, conn, 500, "internal", "store unreadable");
+		return 1;
+	}
+	c->user = wl_users_by_id(c->f.users, wl_session_user(c->s));
+	if (c->user == NULL || c->user->bundle.disabled) {
+		/* Disabled since the login: the session ends now. */
+		wl_session_end(api->sessions, c->s);
+		keys_drop(api, c->sid);
+		folds_free(&c->f);
+		fail(done, conn, 401, "no_session", "the account is disabled");
+		return 1;
+	}
+	if (c->state == WL_SESSION_ACTIVE)
+		(void)wl_session_touch(c->s);
+	c->keyring = keys_of(api, c->sid);
+	return 0;
+}
+
+static void caller_done(struct caller *c)
+{
+	folds_free(&c->f);
+	sodium_memzero(c->sid, sizeof(c->sid));
+}
+
+static void route_logout(struct wl_api *api, struct caller *c,
+			 wl_api_done_fn done, void *conn)
+{
+	char cookie[192];
+
+	audit(api, &c->f, "logout", "ok", c->user, NULL, NULL, NULL, "web",
+	      0);
+	keys_drop(api, c->sid);
+	wl_session_end(api->sessions, c->s);
+	clear_cookie(api, cookie, sizeof(cookie));
+	reply(done, conn, 200, NULL, cookie);
+}
+
+static void route_session(struct wl_api *api, struct caller *c,
+			  wl_api_done_fn done, void *conn)
+{
+	char csrf[CSRF_HEX + 1];
+
+	csrf_of(api, c->sid, csrf);
+	reply(done, conn, 200,
+	      json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "user",
+			c->user->bundle.username, "display_name",
+			c->user->bundle.display_name, "role",
+			wl_access_role_name(c->user->bundle.role), "state",
+			c->state == WL_SESSION_ACTIVE ? "active" : "locked",
+			"csrf", csrf, "idle_ms",
+			(json_int_t)api->cfg.policy.idle_ms),
+	      NULL);
+}
+
+/* Read member "pin" of the request body into PIN (9 bytes). */
+static int body_pin(const struct wl_api_request *req, char pin[9])
+{
+	const char *field = NULL;
+	json_t *o = NULL;
+	int rc = wl_json_load_object(req->body, req->body_len, 256, &o);
+
+	if (rc == 0)
+		rc = wl_json_get_text(o, "pin", pin, 9, &field);
+	json_decref(o);
+	return rc;
+}
+
+static void route_pin(struct wl_api *api, const struct wl_api_request *req,
+		      struct caller *c, wl_api_done_fn done, void *conn)
+{
+	char pin[9];
+	int rc = body_pin(req, pin);
+
+	(void)api;
+	if (rc == 0)
+		rc = wl_session_set_pin(c->s, pin);
+	sodium_memzero(pin, sizeof(pin));
+	if (rc != 0) {
+		fail(done, conn, 400, "bad_pin",
+		     wl_keys_pin_problem(rc) ? wl_keys_pin_problem(rc)
+					     : "use 4 to 8 digits");
+		return;
+	}
+	reply(done, conn, 200, NULL, NULL);
+}
+
+static void route_unlock(struct wl_api *api, const struct wl_api_request *req,
+			 struct caller *c, wl_api_done_fn done, void *conn)
+{
+	struct held_keys *held;
+	char pin[9];
+	int rc = body_pin(req, pin);
+
+	if (rc == 0)
+		rc = wl_session_unlock(c->s, pin);
+	sodium_memzero(pin, sizeof(pin));
+	if (rc != 0) {
+		audit(api, &c->f, "unlock_failed", "failed", c->user, NULL,
+		      NULL, NULL, "wrong PIN", 0);
+		if (wl_session_state(c->s) == WL_SESSION_ENDED ||
+		    wl_sessions_find(api->sessions, c->sid) == NULL) {
+			keys_drop(api, c->sid);
+			fail(done, conn, 401, "no_session",
+			     "too many wrong PINs; log in again");
+		} else {
+			fail(done, conn, 403, "wrong_pin", "wrong PIN");
+		}
+		return;
+	}
+
+	/* Unlocked: open the space keys again with the session's keys. */
+	held = calloc(1, sizeof(*held));
+	if (held != NULL &&
+	    wl_keyring_open(c->f.spaces, api->env.store, c->user,
+			    wl_session_keys(c->s), NULL, &held->keyring) == 0) {
+		memcpy(held->sid, c->sid, sizeof(c->sid));
+		held->next = api->keys;
+		api->keys = held;
+	} else {
+		free(held);
+	}
+	audit(api, &c->f, "unlock", "ok", c->user, NULL, NULL, NULL, "PIN", 0);
+	reply(done, conn, 200, NULL, NULL);
+}
+
+static void route_spaces(struct wl_api *api, struct caller *c,
+			 wl_api_done_fn done, void *conn)
+{
+	json_t *list = json_array();
+	uint64_t now = wl_hlc_system_wall(NULL);
+	char hex[33];
+
+	(void)api;
+	for (size_t i = 0; list && i < wl_spaces_count(c->f.spaces); i++) {
+		const struct wl_space *s = wl_spaces_at(c->f.spaces, i);
+		int via_grant = 0;
+
+		if (wl_space_may(c->f.spaces, s, c->user->bundle.user_id,
+				 WL_ACTION_READ, now, &via_grant) != 0)
+			continue;
+		sodium_bin2hex(hex, sizeof(hex), s->id, 16);
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:s, s:b}", "id", hex,
+					"name", s->name, "kind",
+					wl_access_space_kind_name(s->kind),
+					"emergency", via_grant));
+	}
+	reply(done, conn, 200, json_pack("{s:o}", "spaces", list), NULL);
+}
+
+/* Find the space named by "space=HEX" in QUERY, and check ACTION there;
+ * fails the request and returns NULL otherwise. *VIA_GRANT is set. */
+static const struct wl_space *space_for(struct wl_api *api, struct caller *c,
+					const char *query,
+					enum wl_action action, int *via_grant,
+					wl_api_done_fn done, void *conn)
+{
+	unsigned char id[16];
+	size_t len = 0;
+	const char *p = query ? strstr(query, "space=") : NULL;
+	const struct wl_space *s = NULL;
+
+	if (p != NULL && strlen(p + 6) >= 32 &&
+	    sodium_hex2bin(id, 16, p + 6, 32, NULL, &len, NULL) == 0 &&
+	    len == 16)
+		s = wl_spaces_by_id(c->f.spaces, id);
+	if (s == NULL) {
+		fail(done, conn, 404, "not_found", "no such space");
+		return NULL;
+	}
+	if (wl_space_may(c->f.spaces, s, c->user->bundle.user_id, action,
+			 wl_hlc_system_wall(NULL), via_grant) != 0) {
+		audit(api, &c->f, "access_denied", "denied", c->user, NULL, s,
+		      NULL, wl_access_action_name(action), 0);
+		fail(done, conn, 403, "denied",
+		     "you may not do this in this space; the attempt is "
+		     "recorded");
+		return NULL;
+	}
+	return s;
+}
+
+static json_t *entity_json(const struct wl_ward_entity *e)
+{
+	json_t *fields = json_object();
+
+	for (size_t i = 0; fields && i < e->n_fields; i++)
+		json_object_set_new(fields, e->fields[i].name,
+				    json_string(e->fields[i].value));
+	return json_pack("{s:s, s:o}", "id", e->id, "fields", fields);
+}
+
+static void route_ward(struct wl_api *api, const struct wl_api_request *req,
+		       struct caller *c, wl_api_done_fn done, void *conn)
+{
+	struct wl_ward *w = NULL;
+	json_t *patients, *other;
+	int via_grant = 0;
+	const struct wl_space *s = space_for(api, c, req->query,
+					     WL_ACTION_READ, &via_grant, done,
+					     conn);
+
+	if (s == NULL)
+		return;
+	if (s->kind != WL_SPACE_WARD || c->keyring == NULL ||
+	    wl_ward_new(s->id, &w) != 0 ||
+	    wl_ward_load(w, api->env.store, c->keyring) != 0) {
+		wl_ward_free(w);
+		fail(done, conn, 409, "unreadable",
+		     "not a ward, or no key of it yet");
+		return;
+	}
+	patients = json_array();
+	other = json_array();
+	for (size_t i = 0; i < wl_ward_entity_count(w); i++) {
+		const struct wl_ward_entity *e = wl_ward_entity_at(w, i);
+
+		json_array_append_new(strncmp(e->id, "patient/", 8) == 0
+					      ? patients
+					      : other,
+				      entity_json(e));
+	}
+	wl_ward_free(w);
+	audit(api, &c->f, "census_viewed", "ok", c->user, NULL, s, NULL,
+	      "view=board", via_grant);
+	reply(done, conn, 200,
+	      json_pack("{s:s, s:o, s:o}", "name", s->name, "patients",
+			patients, "entities", other),
+	      NULL);
+}
+
+static void route_messages_get(struct wl_api *api,
+			       const struct wl_api_request *req,
+			       struct caller *c, wl_api_done_fn done,
+			       void *conn)
+{
+	struct wl_ward *w = NULL;
+	json_t *list;
+	int via_grant = 0;
+	const struct wl_space *s = space_for(api, c, req->query,
+					     WL_ACTION_READ, &via_grant, done,
+					     conn);
+
+	if (s == NULL)
+		return;
+	if (c->keyring == NULL || wl_ward_new(s->id, &w) != 0 ||
+	    wl_ward_load(w, api->env.store, c->keyring) != 0) {
+		wl_ward_free(w);
+		fail(done, conn, 409, "unreadable", "no key of this space");
+		return;
+	}
+	list = json_array();
+	for (size_t i = 0; i < wl_ward_message_count(w); i++) {
+		const struct wl_ward_message *m = wl_ward_message_at(w, i);
+		const struct wl_user *a = wl_users_by_past_signer(c->f.users,
+								  m->author);
+		char id[65];
+
+		sodium_bin2hex(id, sizeof(id), m->id, 32);
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:I, s:s, s:b}", "id", id,
+					"author",
+					a ? a->bundle.username : "unknown",
+					"time_ms", (json_int_t)(m->hlc >> 16),
+					"text", m->text, "urgent", m->urgent));
+	}
+	wl_ward_free(w);
+	audit(api, &c->f, "messages_read", "ok", c->user, NULL, s, NULL, "web",
+	      via_grant);
+	reply(done, conn, 200, json_pack("{s:o}", "messages", list), NULL);
+}
+
+static void route_messages_post(struct wl_api *api,
+				const struct wl_api_request *req,
+				struct caller *c, wl_api_done_fn done,
+				void *conn)
+{
+	const char *field = NULL, *space = NULL, *text = NULL;
+	size_t space_len = 0, text_len = 0;
+	unsigned char *plain = NULL;
+	char query[64];
+	json_t *o = NULL, *urgent;
+	const struct wl_space *s;
+	const struct wl_space_epoch *e;
+	const unsigned char *key;
+	struct wl_feed_item item;
+	unsigned char k[32];
+	int via_grant = 0;
+
+	if (wl_json_load_object(req->body, req->body_len, WL_API_BODY_MAX,
+				&o) ||
+	    wl_json_get_string(o, "space", &space, &space_len, &field) ||
+	    wl_json_get_string(o, "text", &text, &text_len, &field) ||
+	    text_len == 0 || text_len > TEXT_MAX || space_len != 32) {
+		json_decref(o);
+		fail(done, conn, 400, "bad_request",
+		     "send {\"space\":ID,\"text\":...,\"urgent\":false}");
+		return;
+	}
+	urgent = json_object_get(o, "urgent");
+	snprintf(query, sizeof(query), "space=%s", space);
+	s = space_for(api, c, query, WL_ACTION_POST_MESSAGE, &via_grant, done,
+		      conn);
+	if (s == NULL) {
+		json_decref(o);
+		return;
+	}
+
+	/* NOTE: a space that needs a new key epoch (a removal raced, or a
+	 * device was revoked since) is rotated from the CLI for now. */
+	e = wl_space_epoch_at(s, s->epoch);
+	key = c->keyring ? wl_keyring_get(c->keyring, s->id, s->epoch, 0)
+			 : NULL;
+	if (key == NULL || s->rotation_due || e == NULL) {
+		json_decref(o);
+		fail(done, conn, 409, "rotation_needed",
+		     "this space's key must be rotated first (wardline space "
+		     "rotate)");
+		return;
+	}
+	plain = sodium_malloc(WL_API_BODY_MAX);
+	memset(&item, 0, sizeof(item));
+	if (plain == NULL ||
+	    wl_json_dump(json_pack("{s:i, s:s%, s:b}", "v", 1, "text", text,
+				   text_len, "urgent", json_is_true(urgent)),
+			 plain, WL_API_BODY_MAX, &item.body_len) != 0) {
+		sodium_free(plain);
+		json_decref(o);
+		fail(done, conn, 400, "bad_request", "the text is not UTF-8");
+		return;
+	}
+	json_decref(o);
+
+	memcpy(k, key, 32);
+	item.kind = WL_KIND_MESSAGE;
+	memcpy(item.space, s->id, 16);
+	item.epoch = s->epoch;
+	item.author_sk = wl_session_keys(c->s)->sign_sk;
+	item.body = plain;
+	item.seal = wl_feed_seal_space;
+	item.seal_arg = k;
+	item.seal_overhead = WL_EVENT_SEAL_OVERHEAD;
+	if (append(api, &item, 1) != 0) {
+		sodium_memzero(k, sizeof(k));
+		sodium_free(plain);
+		fail(done, conn, 500, "internal", "could not store the message");
+		return;
+	}
+	sodium_memzero(k, sizeof(k));
+	sodium_free(plain);
+	audit(api, &c->f, "message_sent", "ok", c->user, NULL, s, NULL, "web",
+	      via_grant);
+	reply(done, conn, 201, NULL, NULL);
+}
+
+/* ---- dispatch ---- */
+
+void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
+		   wl_api_done_fn done, void *conn)
+{
+	const char *path = req->path ? req->path : "";
+	int post = req->method == WL_API_POST;
+	struct caller c;
+
+	if (!host_ok(api, req->host)) {
+		fail(done, conn, 421, "misdirected", "unknown Host header");
+		return;
+	}
+	if (post && (!origin_ok(api, req->origin) ||
+		     req->content_type == NULL ||
+		     strncmp(req->content_type, JSON_TYPE,
+			     strlen(JSON_TYPE)) != 0)) {
+		fail(done, conn, 403, "forbidden",
+		     "state changes need JSON from this node's own page");
+		return;
+	}
+	if (req->body_len > WL_API_BODY_MAX) {
+		fail(done, conn, 413, "too_large", "request body too large");
+		return;
+	}
+
+	if (post && strcmp(path, "/api/login") == 0) {
+		route_login(api, req, done, conn);
+		return;
+	}
+	if (strncmp(path, "/api/", 5) != 0 ||
+	    req->method == WL_API_OTHER) {
+		fail(done, conn, 404, "not_found", "no such route");
+		return;
+	}
+
+	/* Every other route needs a session; unlock and session work while
+	 * it is locked. */
+	if (caller_find(api, req,
+			strcmp(path, "/api/unlock") == 0 ||
+				strcmp(path, "/api/session") == 0 ||
+				strcmp(path, "/api/logout") == 0,
+			done, conn, &c) != 0)
+		return;
+	if (post && strcmp(path, "/api/logout") == 0)
+		route_logout(api, &c, done, conn);
+	else if (!post && strcmp(path, "/api/session") == 0)
+		route_session(api, &c, done, conn);
+	else if (post && strcmp(path, "/api/pin") == 0)
+		route_pin(api, req, &c, done, conn);
+	else if (post && strcmp(path, "/api/unlock") == 0)
+		route_unlock(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/spaces") == 0)
+		route_spaces(api, &c, done, conn);
+	else if (!post && strcmp(path, "/api/ward") == 0)
+		route_ward(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/messages") == 0)
+		route_messages_get(api, req, &c, done, conn);
+	else if (post && strcmp(path, "/api/messages") == 0)
+		route_messages_post(api, req, &c, done, conn);
+	else
+		fail(done, conn, 404, "not_found", "no such route");
+	caller_done(&c);
+}
