@@ -54,7 +54,7 @@ struct wl_api_config {
 	struct wl_session_policy policy;
 };
 
-/* What the API writes with: this node's store, key and clock, the site
+/* The node's resources the API uses: its store, key and clock, the site
  * key, and the loop whose thread pool runs password derivations. */
 struct wl_api_env {
 	struct wl_store *store;
@@ -66,7 +66,7 @@ struct wl_api_env {
 
 enum wl_api_method { WL_API_GET, WL_API_POST, WL_API_OTHER };
 
-/* One request; strings are NUL-terminated, NULL when the header is
+/* One request. Strings are NUL-terminated, and NULL when the header is
  * absent. */
 struct wl_api_request {
 	enum wl_api_method method;
