@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "wardline/api.h"
 #include "wardline/audit.h"
 #include "wardline/discovery.h"
 #include "wardline/error.h"
@@ -87,6 +88,7 @@ struct wl_runtime {
 	size_t n_heads;
 	unsigned char (*revoked)[32];
 	size_t n_revoked;
+	struct wl_api *api; /* the web UI's API on the local HTTP port */
 	struct wl_retention_policy policy;
 	int policy_changed; /* a policy event arrived since the last load */
 	uint64_t bodies_pruned;
@@ -1030,12 +1032,58 @@ static int on_http_get(void *arg, const char *path, char **body, size_t *len,
 	return rc == 0 ? 200 : 500;
 }
 
+static void on_api_request(void *arg, const struct wl_api_request *req,
+			   wl_api_done_fn done, void *conn)
+{
+	struct wl_runtime *rt = arg;
+
+	wl_api_handle(rt->api, req, done, conn);
+}
+
+static void on_api_forget(void *arg, void *conn)
+{
+	struct wl_runtime *rt = arg;
+
+	wl_api_forget(rt->api, conn);
+}
+
 static const struct wl_transport_ops transport_ops = {
 	.open = on_open,
 	.established = on_established,
 	.closed = on_closed,
 	.http_get = on_http_get,
+	.api_request = on_api_request,
+	.api_forget = on_api_forget,
 };
+
+/* The API answers on the local HTTP port, to the names a browser on this
+ * device uses for it. */
+static int start_api(struct wl_runtime *rt)
+{
+	struct wl_api_config ac;
+	struct wl_api_env env;
+	const char *names[] = {"127.0.0.1", "localhost"};
+
+	memset(&ac, 0, sizeof(ac));
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(ac.hosts[i], sizeof(ac.hosts[i]), "%s:%u", names[i],
+			 (unsigned)rt->cfg.http_port);
+		snprintf(ac.origins[i], sizeof(ac.origins[i]),
+			 "http://%s:%u", names[i],
+			 (unsigned)rt->cfg.http_port);
+	}
+	ac.n_hosts = 2;
+	ac.n_origins = 2;
+	ac.policy = rt->cfg.session;
+
+	memset(&env, 0, sizeof(env));
+	env.store = rt->store;
+	env.node = rt->id;
+	env.hlc = &rt->hlc;
+	memcpy(env.site_pk, rt->site_pk, 32);
+	env.loop = rt->loop;
+	return wl_api_new(&ac, &env, &rt->api);
+}
 
 /* Read node.cert and site.pub. A node without a valid certificate runs,
  * but opens no link. */
@@ -1220,7 +1268,9 @@ int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
 		goto fail;
 	add_static_peers(rt);
 
-	rc = start_network(rt);
+	rc = start_api(rt);
+	if (rc == 0)
+		rc = start_network(rt);
 	if (rc != 0)
 		goto fail;
 	start_handles(rt);
@@ -1230,6 +1280,7 @@ int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
 
 fail:
 	wl_transport_stop(rt->transport);
+	wl_api_free(rt->api);
 	wl_ingest_free(rt->ingest);
 	wl_store_close(rt->store);
 	wl_identity_free(rt->id);
@@ -1277,6 +1328,8 @@ void wl_runtime_stop(struct wl_runtime *rt)
 	wl_transport_stop(rt->transport);
 	rt->transport = NULL;
 	queue_clear(rt);
+	wl_api_free(rt->api);
+	rt->api = NULL;
 
 	wl_ingest_free(rt->ingest);
 	wl_store_close(rt->store);

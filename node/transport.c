@@ -56,9 +56,29 @@ struct wl_transport {
 };
 
 /* State of one HTTP request on the local port. */
+/* One HTTP request on the local port and its response. */
 struct http_session {
-	char *body;
+	char *body; /* response body, malloc'd */
 	size_t len;
+	int status;
+	const char *type;
+	char set_cookie[192];
+	int ready;        /* the response is complete */
+	int headers_sent;
+	int pending;      /* an API response is awaited */
+	/* the API request being received */
+	enum wl_api_method method;
+	char path[256];
+	char query[256];
+	char host[128];
+	char origin[128];
+	char cookie[512];
+	char csrf[96];
+	char ctype[96];
+	unsigned char *req_body;
+	size_t req_len;
+	int too_big;
+	struct lws *wsi;
 };
 
 static const char *const reason_names[WL_LINK_REASON_COUNT] = {
@@ -298,28 +318,134 @@ static int peer_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	}
 }
 
-static int http_respond(struct wl_transport *t, struct lws *wsi,
-			struct http_session *s, const char *path)
+/* Copy header TOKEN of WSI into BUF, or "" when absent or too long. */
+static void header_copy(struct lws *wsi, enum lws_token_indexes token,
+			char *buf, size_t size)
 {
-	unsigned char buf[LWS_PRE + 512];
+	buf[0] = '\0';
+	if (lws_hdr_total_length(wsi, token) <= 0 ||
+	    (size_t)lws_hdr_total_length(wsi, token) >= size ||
+	    lws_hdr_copy(wsi, buf, (int)size, token) < 0)
+		buf[0] = '\0';
+}
+
+/* A status or metrics page: the response is ready at once. */
+static int http_page(struct wl_transport *t, struct lws *wsi,
+		     struct http_session *s, const char *path)
+{
+	s->type = "text/plain; charset=utf-8";
+	s->status = t->cfg.ops->http_get(t->cfg.arg, path, &s->body, &s->len,
+					 &s->type);
+	s->ready = 1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* The API answered CONN (an http_session). */
+static void api_done(void *conn, struct wl_api_response *resp)
+{
+	struct http_session *s = conn;
+
+	s->pending = 0;
+	s->status = resp->status;
+	s->type = resp->content_type ? resp->content_type : "application/json";
+	s->body = resp->body;
+	s->len = resp->len;
+	snprintf(s->set_cookie, sizeof(s->set_cookie), "%s",
+		 resp->set_cookie);
+	s->ready = 1;
+	lws_callback_on_writable(s->wsi);
+}
+
+/* Hand the request received in S to the API. */
+static void api_dispatch(struct wl_transport *t, struct http_session *s)
+{
+	struct wl_api_request req;
+
+	memset(&req, 0, sizeof(req));
+	req.method = s->method;
+	req.path = s->path;
+	req.query = s->query[0] ? s->query : NULL;
+	req.host = s->host[0] ? s->host : NULL;
+	req.origin = s->origin[0] ? s->origin : NULL;
+	req.cookie = s->cookie[0] ? s->cookie : NULL;
+	req.csrf = s->csrf[0] ? s->csrf : NULL;
+	req.content_type = s->ctype[0] ? s->ctype : NULL;
+	req.body = s->req_body ? s->req_body : (const unsigned char *)"";
+	req.body_len = s->too_big ? WL_API_BODY_MAX + 1 : s->req_len;
+	s->pending = 1;
+	t->cfg.ops->api_request(t->cfg.arg, &req, api_done, s);
+}
+
+/* Start an API request: keep what the API needs; a POST waits for its
+ * body. */
+static int api_begin(struct wl_transport *t, struct lws *wsi,
+		     struct http_session *s, const char *path)
+{
+	int post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+	int get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+
+	s->method = post ? WL_API_POST : get ? WL_API_GET : WL_API_OTHER;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	header_copy(wsi, WSI_TOKEN_HTTP_URI_ARGS, s->query, sizeof(s->query));
+	header_copy(wsi, WSI_TOKEN_HOST, s->host, sizeof(s->host));
+	header_copy(wsi, WSI_TOKEN_ORIGIN, s->origin, sizeof(s->origin));
+	header_copy(wsi, WSI_TOKEN_HTTP_COOKIE, s->cookie, sizeof(s->cookie));
+	header_copy(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, s->ctype,
+		    sizeof(s->ctype));
+	if (lws_hdr_custom_length(wsi, "x-csrf-token:", 13) > 0 &&
+	    lws_hdr_custom_length(wsi, "x-csrf-token:", 13) <
+		    (int)sizeof(s->csrf))
+		lws_hdr_custom_copy(wsi, s->csrf, sizeof(s->csrf),
+				    "x-csrf-token:", 13);
+	if (!post)
+		api_dispatch(t, s);
+	return 0;
+}
+
+static int api_body(struct http_session *s, const void *in, size_t len)
+{
+	unsigned char *grown;
+
+	if (s->too_big || s->req_len + len > WL_API_BODY_MAX) {
+		s->too_big = 1;
+		return 0;
+	}
+	grown = realloc(s->req_body, s->req_len + len + 1);
+	if (grown == NULL)
+		return -1;
+	s->req_body = grown;
+	memcpy(s->req_body + s->req_len, in, len);
+	s->req_len += len;
+	return 0;
+}
+
+/* Write the response headers, with the security headers and cookie. */
+static int http_headers(struct lws *wsi, struct http_session *s)
+{
+	const char *const *h = wl_api_security_headers();
+	unsigned char buf[LWS_PRE + 2048];
 	unsigned char *start = buf + LWS_PRE;
 	unsigned char *p = start;
 	unsigned char *end = buf + sizeof(buf) - 1;
-	const char *type = "text/plain; charset=utf-8";
-	int status;
 
-	s->body = NULL;
-	s->len = 0;
-	status = t->cfg.ops->http_get(t->cfg.arg, path, &s->body, &s->len,
-				      &type);
-	if (lws_add_http_common_headers(wsi, (unsigned)status, type, s->len,
-					&p, end) ||
+	if (lws_add_http_common_headers(wsi, (unsigned)s->status, s->type,
+					s->len, &p, end))
+		return -1;
+	for (; *h != NULL; h += 2)
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)h[0],
+						(const unsigned char *)h[1],
+						(int)strlen(h[1]), &p, end))
+			return -1;
+	if (s->set_cookie[0] &&
 	    lws_add_http_header_by_name(wsi,
-					(const unsigned char *)"cache-control:",
-					(const unsigned char *)"no-store", 8,
-					&p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return 1;
+					(const unsigned char *)"set-cookie:",
+					(const unsigned char *)s->set_cookie,
+					(int)strlen(s->set_cookie), &p, end))
+		return -1;
+	if (lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	s->headers_sent = 1;
 	lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -339,9 +465,24 @@ static int http_write_body(struct lws *wsi, struct http_session *s)
 	free(buf);
 	free(s->body);
 	s->body = NULL;
+	s->ready = 0;
+	s->headers_sent = 0;
 	if (rc == 0 && lws_http_transaction_completed(wsi))
 		rc = -1;
 	return rc;
+}
+
+static void http_session_clear(struct wl_transport *t, struct http_session *s)
+{
+	if (s->pending && t->cfg.ops->api_forget)
+		t->cfg.ops->api_forget(t->cfg.arg, s);
+	s->pending = 0;
+	free(s->body);
+	free(s->req_body);
+	s->body = NULL;
+	s->req_body = NULL;
+	s->req_len = 0;
+	s->too_big = 0;
 }
 
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -349,15 +490,29 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 {
 	struct wl_transport *t = lws_context_user(lws_get_context(wsi));
 	struct http_session *s = user;
+	const char *path = in ? (const char *)in : "/";
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
-		return http_respond(t, wsi, s, in ? (const char *)in : "/");
+		http_session_clear(t, s);
+		s->wsi = wsi;
+		s->set_cookie[0] = '\0';
+		if (strncmp(path, "/api/", 5) == 0 && t->cfg.ops->api_request)
+			return api_begin(t, wsi, s, path);
+		return http_page(t, wsi, s, path);
+	case LWS_CALLBACK_HTTP_BODY:
+		return api_body(s, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		api_dispatch(t, s);
+		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return s->body || s->len == 0 ? http_write_body(wsi, s) : -1;
+		if (!s->ready)
+			return 0;
+		if (!s->headers_sent)
+			return http_headers(wsi, s);
+		return http_write_body(wsi, s);
 	case LWS_CALLBACK_CLOSED_HTTP:
-		free(s->body);
-		s->body = NULL;
+		http_session_clear(t, s);
 		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -2,8 +2,9 @@
  *
  * One lws context runs on the node's libuv loop. The peer vhost listens on
  * the peer port for the `wardline.1` subprotocol and dials other nodes; the
- * http vhost listens on 127.0.0.1 only and responds to GET requests through a
- * callback (status and metrics). For each link the transport reassembles
+ * http vhost listens on 127.0.0.1 only: GET requests for status and metrics
+ * go to one callback, and requests under /api/ (with their headers and
+ * JSON bodies) to the API's, whose responses may come later. For each link the transport reassembles
  * fragmented WebSocket messages up to WL_PEER_MESSAGE_MAX (a larger message
  * closes the link), hands whole messages to the link's wl_peer, writes only
  * from the writable callback (one message per callback, so a slow link never
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "wardline/api.h"
 #include "wardline/peer.h"
 
 struct wl_transport;
@@ -55,6 +57,15 @@ struct wl_transport_ops {
 	 * Returns an HTTP status (200, 404). */
 	int (*http_get)(void *arg, const char *path, char **body, size_t *len,
 			const char **type);
+
+	/* Handle a request under /api/ on the local HTTP port (see api.h):
+	 * call DONE(CONN, response) exactly once, now or later on the loop
+	 * thread. NULL: such paths are 404. */
+	void (*api_request)(void *arg, const struct wl_api_request *req,
+			    wl_api_done_fn done, void *conn);
+
+	/* The connection CONN of a pending api_request closed. */
+	void (*api_forget)(void *arg, void *conn);
 };
 
 struct wl_transport_config {
