@@ -1,6 +1,7 @@
 /* Helpers shared by the commands of the admin CLI. */
 #include "wardline/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <termios.h>
 #include <string.h>
@@ -83,33 +84,47 @@ int wl_cli_usage(const char *command, const char *usage)
 int wl_cli_read_secret(const char *path, const char *prompt, char *buf,
 		       size_t size)
 {
-	FILE *f = path ? fopen(path, "r") : stdin;
+	FILE *f = NULL;
 	struct termios old;
-	int tty = path == NULL && isatty(STDIN_FILENO);
+	int fd;
 	int ok;
 
+	/* A file if given; else the terminal, even when standard input is a
+	 * pipe (it may carry a message); else standard input. */
+	if (path != NULL)
+		f = fopen(path, "r");
+	else if ((f = fopen("/dev/tty", "r+")) == NULL)
+		f = stdin;
 	if (f == NULL) {
-		perror(path);
+		fprintf(stderr, "wardline: cannot read the password file %s: "
+				"%s\n", path, strerror(errno));
 		return -1;
 	}
-	if (tty) {
+	fd = fileno(f);
+	if (path == NULL && isatty(fd)) {
 		struct termios quiet;
 
-		fprintf(stderr, "%s", prompt);
-		tcgetattr(STDIN_FILENO, &old);
+		fprintf(f == stdin ? stderr : f, "%s", prompt);
+		fflush(f == stdin ? stderr : f);
+		tcgetattr(fd, &old);
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+		ok = fgets(buf, (int)size, f) != NULL;
+		tcsetattr(fd, TCSAFLUSH, &old);
+		fputc('\n', f == stdin ? stderr : f);
+	} else {
+		ok = fgets(buf, (int)size, f) != NULL;
 	}
-	ok = fgets(buf, (int)size, f) != NULL;
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (path)
+	if (f != stdin)
 		fclose(f);
-	if (!ok)
+	if (ok)
+		buf[strcspn(buf, "\r\n")] = '\0';
+	if (!ok || buf[0] == '\0') {
+		fprintf(stderr, "wardline: no password given%s; use "
+				"--password-file FILE or run on a terminal\n",
+			path ? " in that file" : "");
 		return -1;
-	buf[strcspn(buf, "\r\n")] = '\0';
+	}
 	return 0;
 }

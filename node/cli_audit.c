@@ -83,12 +83,15 @@ static int audit_parse(int argc, char **argv, struct audit_args *a,
 		case 'A': a->action = optarg; break;
 		case 'P': a->patient = optarg; break;
 		case 'F':
-			if (parse_time(optarg, &a->from_ms) != 0)
-				return -1;
-			break;
 		case 'T':
-			if (parse_time(optarg, &a->to_ms) != 0)
+			if (parse_time(optarg, c == 'F' ? &a->from_ms
+							: &a->to_ms) != 0) {
+				fprintf(stderr, "wardline: invalid time '%s' for "
+						"--%s: use YYYY-MM-DD or "
+						"YYYY-MM-DDTHH:MM:SSZ (UTC)\n",
+					optarg, c == 'F' ? "from" : "to");
 				return -1;
+			}
 			break;
 		default: return -1;
 		}

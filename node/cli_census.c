@@ -162,6 +162,10 @@ static int read_bundles(char **files, int n, const struct wl_ward *w,
 			fprintf(stderr, "wardline: %s: cannot read: %s; nothing "
 					"of it was written\n",
 				files[i], strerror(errno));
+		} else if (rc != 0 && err.entry == 0 && err.field[0] == '\0') {
+			fprintf(stderr, "wardline: %s: %s (not a FHIR bundle); "
+					"nothing of it was written\n",
+				files[i], err.problem);
 		} else if (rc != 0) {
 			fprintf(stderr, "wardline: %s: entry %zu (%s): field "
 					"%s: %s; nothing of this bundle was "
@@ -262,8 +266,14 @@ static int census_import(struct wl_cli_actor *a, const struct wl_space *s,
 		return 1;
 	if (wl_space_may(a->spaces, s, a->user_id, WL_ACTION_UPDATE_PATIENT,
 			 wl_hlc_system_wall(NULL), NULL) != 0) {
-		fprintf(stderr, "wardline: %s may not update patients in "
-				"'%s'\n",
+		struct wl_audit_record rec;
+
+		wl_cli_audit_record(&rec, "access_denied", "denied", a->user_id,
+				    wl_cli_actor_user(a)->bundle.username, s);
+		snprintf(rec.detail, sizeof(rec.detail), "update_patient");
+		(void)wl_cli_actor_audit(a, &rec);
+		fprintf(stderr, "wardline: %s may not update patients in '%s'; "
+				"the attempt is recorded in the audit trail\n",
 			wl_cli_actor_user(a)->bundle.username, s->name);
 		free(ads);
 		return 1;

@@ -75,12 +75,17 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < NCOMMANDS; c++) {
 		if (strcmp(argv[i], commands[c].name) != 0)
 			continue;
-		/* "COMMAND --help" prints the usage line to standard output;
-		 * asking is no error. */
-		if (argc - i == 2 && strcmp(argv[i + 1], "--help") == 0) {
+		/* "COMMAND [VERB] --help" (or -h) prints the usage lines to
+		 * standard output; asking is no error. */
+		for (int k = i + 1; k < argc; k++) {
+			char *ask[] = {argv[i], "--help", NULL};
+
+			if (strcmp(argv[k], "--help") != 0 &&
+			    strcmp(argv[k], "-h") != 0)
+				continue;
 			fflush(stdout);
 			dup2(STDOUT_FILENO, STDERR_FILENO);
-			commands[c].run(&cli, argc - i, argv + i);
+			commands[c].run(&cli, 2, ask);
 			return 0;
 		}
 		return commands[c].run(&cli, argc - i, argv + i);
