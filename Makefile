@@ -9,7 +9,7 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libinih-dev \
 	libwebsockets-dev libwebsockets-evlib-uv libuv1-dev \
 	libavahi-core-dev libavahi-client-dev libcmocka-dev iproute2 nftables \
-	dbus python3
+	dbus python3 curl chromium
 
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	-fstack-clash-protection
@@ -44,10 +44,34 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps test unit unit-asan crash net fuzz fuzz-short bench \
+.PHONY: all web e2e deps test unit unit-asan crash net fuzz fuzz-short bench \
 	bench-deps bench-build clean
 
 all: node/wardline-node node/wardline
+
+# The web UI: the files of web/ and one ES module of the htm package (Preact
+# and htm together), copied into build/web, which the node serves
+# (--web-root). npm installs the packages that web/package-lock.json pins.
+WEB_SRC := $(wildcard web/*.html web/*.js web/*.css)
+WEB_NPM := web/node_modules/.package-lock.json
+$(WEB_NPM): web/package-lock.json
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			--no-install-recommends nodejs npm >/dev/null; }
+	npm ci --prefix web --no-audit --no-fund
+build/web/.built: $(WEB_SRC) $(WEB_NPM)
+	@mkdir -p build/web/vendor
+	cp $(WEB_SRC) build/web/
+	cp web/node_modules/htm/preact/standalone.module.js \
+		build/web/vendor/preact-htm.js
+	@touch $@
+web: build/web/.built
+
+# Browser tests: Debian's chromium driven by playwright-core, against a
+# node on 127.0.0.1; screenshots land in tests/e2e/screenshots.
+e2e: all web
+	@tests/e2e/run.sh
 
 # Install the Debian packages the build and the tests need. Quiet and quick
 # when everything is present.
@@ -183,6 +207,7 @@ test: deps
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory crash
 	@$(MAKE) --no-print-directory net
+	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory fuzz-short
 
 # The hypercore reference benchmark runs on Node.js; Debian's nodejs and
@@ -200,4 +225,4 @@ bench: bench-build
 
 clean:
 	rm -rf build node/wardline-node node/wardline $(BENCH_BIN) \
-		tests/bench/hypercore-js/node_modules
+		tests/bench/hypercore-js/node_modules web/node_modules

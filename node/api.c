@@ -720,6 +720,16 @@ static void route_unlock(struct wl_api *api, const struct wl_api_request *req,
 	reply(done, conn, 200, NULL, NULL);
 }
 
+static void route_lock(struct wl_api *api, struct caller *c,
+		       wl_api_done_fn done, void *conn)
+{
+	wl_session_lock(c->s);
+	keys_drop(api, c->sid);
+	audit(api, &c->f, "lock", "ok", c->user, NULL, NULL, NULL, "by user",
+	      0);
+	reply(done, conn, 200, NULL, NULL);
+}
+
 static void route_spaces(struct wl_api *api, struct caller *c,
 			 wl_api_done_fn done, void *conn)
 {
@@ -1002,6 +1012,8 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		route_pin(api, req, &c, done, conn);
 	else if (post && strcmp(path, "/api/unlock") == 0)
 		route_unlock(api, req, &c, done, conn);
+	else if (post && strcmp(path, "/api/lock") == 0)
+		route_lock(api, &c, done, conn);
 	else if (!post && strcmp(path, "/api/spaces") == 0)
 		route_spaces(api, &c, done, conn);
 	else if (!post && strcmp(path, "/api/ward") == 0)

@@ -33,6 +33,8 @@ void wl_config_defaults(struct wl_config *c)
 	c->backoff_max_ms = 30000;
 	c->discovery = WL_DISCOVERY_EMBEDDED;
 	c->http_port = 8080;
+	snprintf(c->web_root, sizeof(c->web_root), "%s",
+		 WL_CONFIG_DEFAULT_WEB_ROOT);
 	wl_session_policy_defaults(&c->session);
 	c->prune_interval_s = 86400;
 }
@@ -143,7 +145,11 @@ static int apply_session(struct wl_session_policy *p, const char *key,
 	uint64_t v = 0;
 	int rc;
 
-	if (strcmp(key, "idle_minutes") == 0) {
+	if (strcmp(key, "idle_seconds") == 0) {
+		rc = parse_u64(value, 5, 720 * 60, &v);
+		if (rc == 0)
+			p->idle_ms = v * 1000;
+	} else if (strcmp(key, "idle_minutes") == 0) {
 		rc = parse_u64(value, 1, 720, &v);
 		if (rc == 0)
 			p->idle_ms = v * minute;
@@ -204,6 +210,12 @@ int wl_config_set(struct wl_config *c, const char *section, const char *key,
 		return apply_discovery(c, key, value);
 	if (strcmp(section, "http") == 0 && strcmp(key, "port") == 0)
 		return parse_u64(value, 0, 65535, &c->http_port);
+	if (strcmp(section, "http") == 0 && strcmp(key, "web_root") == 0) {
+		if (value[0] != '/' || strlen(value) >= sizeof(c->web_root))
+			return WL_EINVAL;
+		snprintf(c->web_root, sizeof(c->web_root), "%s", value);
+		return 0;
+	}
 	return WL_ENOTFOUND;
 }
 

@@ -1011,6 +1011,63 @@ static void fill_view(struct wl_runtime *rt, struct wl_status_view *v,
 	v->forks = rt->forks;
 }
 
+/* The content type of a web UI file, by its extension. */
+static const char *file_type(const char *path)
+{
+	static const struct {
+		const char *ext;
+		const char *type;
+	} types[] = {
+		{".html", "text/html; charset=utf-8"},
+		{".js", "text/javascript; charset=utf-8"},
+		{".css", "text/css; charset=utf-8"},
+		{".svg", "image/svg+xml"},
+		{".png", "image/png"},
+		{".json", "application/json"},
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(dot, types[i].ext) == 0)
+			return types[i].type;
+	return NULL;
+}
+
+/* Serve PATH from the web root: letters, digits, '-', '_', '.' and '/'
+ * only, no "..", and "/" is index.html. Returns an HTTP status. */
+static int serve_file(struct wl_runtime *rt, const char *path, char **body,
+		      size_t *len, const char **type)
+{
+	char file[PATH_MAX];
+	FILE *f;
+	long size;
+
+	if (strcmp(path, "/") == 0)
+		path = "/index.html";
+	if (strstr(path, "..") != NULL || strspn(path + 1,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789-_./") != strlen(path + 1) ||
+	    (*type = file_type(path)) == NULL ||
+	    snprintf(file, sizeof(file), "%s%s", rt->cfg.web_root, path) >=
+		    (int)sizeof(file))
+		return 404;
+	f = fopen(file, "rb");
+	if (f == NULL)
+		return 404;
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+	    size > 4 * 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (*body = malloc((size_t)size + 1)) == NULL ||
+	    fread(*body, 1, (size_t)size, f) != (size_t)size) {
+		fclose(f);
+		free(*body);
+		*body = NULL;
+		return 500;
+	}
+	fclose(f);
+	*len = (size_t)size;
+	return 200;
+}
+
 static int on_http_get(void *arg, const char *path, char **body, size_t *len,
 		       const char **type)
 {
@@ -1020,7 +1077,7 @@ static int on_http_get(void *arg, const char *path, char **body, size_t *len,
 	int rc;
 
 	if (strcmp(path, "/status") != 0 && strcmp(path, "/metrics") != 0)
-		return 404;
+		return serve_file(rt, path, body, len, type);
 	fill_view(rt, &v, peers, 256);
 	if (strcmp(path, "/status") == 0) {
 		*type = "application/json";

@@ -237,6 +237,14 @@ static enum wl_session_state refresh(struct wl_session *s)
 	return s->state;
 }
 
+void wl_session_lock(struct wl_session *s)
+{
+	if (refresh(s) != WL_SESSION_ACTIVE)
+		return;
+	s->state = WL_SESSION_LOCKED;
+	sodium_mprotect_noaccess(s->secret);
+}
+
 static void unlink_session(struct wl_sessions *m, struct wl_session *s)
 {
 	for (struct wl_session **p = &m->sessions; *p; p = &(*p)->next) {

@@ -37,7 +37,10 @@ static const char usage_text[] =
 	"  --peer ADDR:PORT     a static peer; repeat for more\n"
 	"  --discovery BACKEND  embedded, avahi-daemon or off\n"
 	"  --interface NAME     use only this interface for mDNS; repeat\n"
-	"  --http-port PORT     status and metrics port on 127.0.0.1; 0 off\n"
+	"  --http-port PORT     web UI, API, status and metrics port on "
+	"127.0.0.1; 0 off\n"
+	"  --web-root DIR       the web UI's files (default "
+	WL_CONFIG_DEFAULT_WEB_ROOT ")\n"
 	"Command-line values override the configuration file.\n";
 
 /* Map each long option to its configuration section and key. */
@@ -50,6 +53,7 @@ static const struct {
 	{"peer-port", "peer", "port"},      {"listen", "peer", "listen"},
 	{"peer", "peer", "static"},         {"discovery", "discovery", "backend"},
 	{"interface", "discovery", "interfaces"}, {"http-port", "http", "port"},
+	{"web-root", "http", "web_root"},
 };
 
 #define NKEYS (sizeof(option_keys) / sizeof(option_keys[0]))
@@ -72,7 +76,8 @@ static int apply_options(struct daemon *d, char *values[NKEYS])
 
 		if (value == NULL)
 			continue;
-		if (strcmp(option_keys[i].option, "data-dir") == 0 &&
+		if ((strcmp(option_keys[i].option, "data-dir") == 0 ||
+		     strcmp(option_keys[i].option, "web-root") == 0) &&
 		    value[0] != '/') {
 			char cwd[2048];
 

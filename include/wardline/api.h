@@ -22,6 +22,7 @@
  *   GET  /api/session  -> {"user","role","state","idle_ms","csrf"}
  *   POST /api/pin      {"pin"}      set the PIN of the active session
  *   POST /api/unlock   {"pin"}      unlock an idle-locked session
+ *   POST /api/lock                  lock the session now
  *   GET  /api/spaces   -> the spaces the user belongs to
  *   GET  /api/ward?space=HEX        -> patients of a ward (census board)
  *   GET  /api/messages?space=HEX    -> messages of a space

@@ -20,9 +20,13 @@
  *   backend = embedded          ; embedded, avahi-daemon or off
  *   interfaces = eth0 wlan0     ; mDNS interfaces; default all
  *   [http]
- *   port = 8080                 ; status and metrics on 127.0.0.1; 0 = off
+ *   port = 8080                 ; web UI, API, status and metrics on
+ *                               ; 127.0.0.1; 0 = off
+ *   web_root = /usr/share/wardline/web   ; the web UI's files
  *   [session]
  *   idle_minutes = 10           ; lock a session idle this long (1 to 720)
+ *   idle_seconds = 600          ; the same in seconds (5 to 43200), for
+ *                               ; tests and demos
  *   absolute_hours = 12         ; end every session after this (1 to 24)
  *   pin_window_hours = 12       ; PIN unlock allowed this long after login
  *   lockout_failures = 10       ; failed logins that lock the account
@@ -48,6 +52,7 @@
 
 #define WL_CONFIG_DEFAULT_PATH "/etc/wardline/wardline.conf"
 #define WL_CONFIG_DEFAULT_DATA_DIR "/var/lib/wardline"
+#define WL_CONFIG_DEFAULT_WEB_ROOT "/usr/share/wardline/web"
 
 #define WL_CONFIG_PEERS_MAX 32
 #define WL_CONFIG_IFACES_MAX 8
@@ -76,6 +81,7 @@ struct wl_config {
 	char interfaces[WL_CONFIG_IFACES_MAX][16];
 	size_t n_interfaces;
 	uint64_t http_port;
+	char web_root[PATH_MAX];
 	struct wl_session_policy session;
 	uint64_t prune_interval_s;
 	uint64_t retention_clock_offset_ms;

@@ -110,6 +110,11 @@ enum wl_session_state wl_session_state(struct wl_session *s);
  * rules) or WL_EDENIED (session not active). */
 int wl_session_set_pin(struct wl_session *s, const char *pin);
 
+/* Lock S now, as the idle time would (the user stepped away). Its keys
+ * become unreadable until a PIN or a new login. No effect unless S is
+ * active. */
+void wl_session_lock(struct wl_session *s);
+
 /* Unlock a locked S with PIN. Returns 0, WL_EAUTH (wrong PIN; the
  * max_pin_failures-th ends the session), WL_EDENIED (no PIN set, the PIN
  * window passed, or the session is not locked). */

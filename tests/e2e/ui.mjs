@@ -1,0 +1,148 @@
+// Browser test of the web UI on one node (127.0.0.1, discovery off),
+// with Debian's chromium driven by playwright-core. The node, its users,
+// its ward and patients are set up by tests/e2e/run.sh, which passes the
+// address and the passwords in the environment. Screenshots go to
+// tests/e2e/screenshots. Prints "e2e: N passed, N failed".
+import { createRequire } from "node:module";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(here, "../../web/package.json"));
+const { chromium } = require("playwright-core");
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const base = process.env.WL_BASE;
+const nursePw = process.env.WL_NURSE_PW;
+const shots = join(here, "screenshots");
+mkdirSync(shots, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) {
+    passed++;
+    console.log(`ok: ${name}`);
+  } else {
+    failed++;
+    console.log(`FAILED: ${name}${detail ? ": " + detail : ""}`);
+  }
+}
+
+// Run axe-core on the page; fail on serious or critical violations.
+async function accessible(page, view) {
+  // Evaluated through the DevTools protocol: the page's CSP rightly
+  // forbids inline scripts, and the test must not weaken it.
+  if (!(await page.evaluate(() => Boolean(window.axe))))
+    await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    if (!window.axe) return { error: "axe did not load" };
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} nodes`);
+  });
+  const bad = Array.isArray(result) ? result : [result.error];
+  check(`axe finds no serious violation on the ${view}`, bad.length === 0,
+    bad.join("; "));
+}
+
+// A fresh profile directory each run (playwright passes it to chromium
+// as --user-data-dir).
+const context = await chromium.launchPersistentContext(process.env.WL_PROFILE, {
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu",
+    "--disable-background-networking", "--disable-component-update",
+    "--no-first-run"],
+  viewport: { width: 1280, height: 800 },
+});
+const page = context.pages()[0] || await context.newPage();
+const start = Date.now();
+
+try {
+  await page.goto(base + "/");
+  await page.getByLabel("Username").waitFor();
+  await page.screenshot({ path: join(shots, "login.png") });
+  check("the login view shows", await page.getByRole("button", { name: "Log in" }).isVisible());
+
+  // The page's own scripts only: the CSP forbids inline script.
+  const csp = (await page.request.get(base + "/")).headers()["content-security-policy"] || "";
+  check("pages carry a strict Content-Security-Policy",
+    csp.includes("script-src 'self'") && !csp.includes("unsafe-inline"));
+  await accessible(page, "login view");
+
+  await page.getByLabel("Username").fill("nina");
+  await page.getByLabel("Password").fill("a wrong password here");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("alert").waitFor();
+  check("a wrong password is refused", (await page.getByRole("alert").innerText()).length > 0);
+
+  await page.getByLabel("Password").fill(nursePw);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByLabel("New PIN").waitFor({ timeout: 10000 });
+  await page.screenshot({ path: join(shots, "pin-setup.png") });
+  await page.getByLabel("New PIN").fill("2580");
+  await page.getByRole("button", { name: "Save PIN" }).click();
+
+  await page.locator("table.board tbody tr").first().waitFor({ timeout: 10000 });
+  const rows = await page.locator("table.board tbody tr").count();
+  check("the ward board lists the patients", rows === Number(process.env.WL_PATIENTS),
+    `${rows} rows`);
+  check("severity shows as a word", await page.getByText("Watcher").first().isVisible());
+  await page.screenshot({ path: join(shots, "board.png"), fullPage: true });
+  await accessible(page, "ward board");
+
+  const countdown = await page.locator(".countdown").innerText();
+  check("a visible countdown shows the time to the idle lock",
+    /Locks in 0:(0[1-9]|1[0-2])/.test(countdown), countdown);
+  await page.getByRole("button", { name: "Hollis Quarrington" }).click();
+  await page.getByRole("heading", { name: /Hollis Quarrington, bed 4/ }).waitFor();
+  await page.screenshot({ path: join(shots, "patient.png"), fullPage: true });
+  check("a patient's record opens", true);
+  await accessible(page, "patient view");
+  await page.getByRole("button", { name: "Back to the board" }).click();
+
+  await page.getByRole("button", { name: "Messages" }).click();
+  await page.getByLabel("Message").fill("Bed 4 potassium 5.9, recheck at 14:00");
+  await page.getByLabel("Urgent").check();
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByText("Bed 4 potassium 5.9").waitFor();
+  check("an urgent message posts and shows", await page.locator(".thread li.urgent").count() === 1);
+  await page.screenshot({ path: join(shots, "messages.png"), fullPage: true });
+  await accessible(page, "messages view");
+
+  // A state change without the CSRF token is refused, even from the page.
+  const status = await page.evaluate(async () => (await fetch("/api/pin", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ pin: "2468" }) })).status);
+  check("a POST without the CSRF token is refused", status === 403, `status ${status}`);
+
+  // Idle lock: the node's idle time is short in this test.
+  await page.getByRole("heading", { name: "Locked" }).waitFor({ timeout: 30000 });
+  await page.screenshot({ path: join(shots, "locked.png") });
+  check("the session locks itself when idle", true);
+  await accessible(page, "lock view");
+  await page.getByLabel("PIN").fill("2580");
+  await page.getByRole("button", { name: "Unlock" }).click();
+  await page.locator("nav.spaces").waitFor();
+  check("the PIN unlocks it", true);
+
+  await page.getByRole("button", { name: "Lock" }).click();
+  for (let i = 0; i < 5; i++) {
+    await page.getByLabel("PIN").fill("9999");
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await page.waitForTimeout(300);
+  }
+  await page.getByRole("button", { name: "Log in" }).waitFor({ timeout: 10000 });
+  check("five wrong PINs end the session", true);
+} catch (err) {
+  check("the scenario runs to its end", false, err.message.split("\n")[0]);
+  await page.screenshot({ path: join(shots, "failure.png") }).catch(() => {});
+}
+
+console.log(`e2e: scenario took ${Date.now() - start} ms`);
+await context.close();
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

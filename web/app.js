@@ -1,0 +1,321 @@
+// The Wardline web UI: login, idle lock with PIN unlock, the ward board,
+// a patient's record and the ward's messages. Preact with htm, as one ES
+// module from the htm package, served by the node itself: no CDN and no
+// build step.
+import { html, render, useState, useEffect, useRef } from "./vendor/preact-htm.js";
+import { api, ApiError } from "./api.js";
+
+const SEVERITY = { stable: "Stable", watcher: "Watcher", unstable: "Unstable" };
+
+function Login({ onDone }) {
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e) {
+    e.preventDefault();
+    setBusy(true);
+    setError("");
+    try {
+      const s = await api.login(username, password);
+      setPassword("");
+      onDone(s);
+    } catch (err) {
+      setError(err.status === 429 ? "Too many tries. Wait a moment." : err.message);
+    }
+    setBusy(false);
+  }
+
+  return html`
+    <form class="card login" onSubmit=${submit} aria-labelledby="login-title">
+      <h1 id="login-title">Wardline</h1>
+      <label>Username
+        <input name="username" autocomplete="username" value=${username}
+          onInput=${(e) => setUsername(e.target.value)} required />
+      </label>
+      <label>Password
+        <input name="password" type="password" autocomplete="current-password"
+          value=${password} onInput=${(e) => setPassword(e.target.value)} required />
+      </label>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <button type="submit" disabled=${busy}>${busy ? "Checking…" : "Log in"}</button>
+    </form>`;
+}
+
+function Locked({ session, onUnlocked, onEnded }) {
+  const [pin, setPin] = useState("");
+  const [error, setError] = useState("");
+
+  async function submit(e) {
+    e.preventDefault();
+    try {
+      await api.unlock(pin);
+      setPin("");
+      onUnlocked();
+    } catch (err) {
+      setPin("");
+      if (err.status === 401) onEnded("Too many wrong PINs. Log in again.");
+      else setError(err.status === 403 && err.code === "wrong_pin"
+        ? "Wrong PIN." : err.message);
+    }
+  }
+
+  return html`
+    <form class="card login" onSubmit=${submit} aria-labelledby="lock-title">
+      <h1 id="lock-title">Locked</h1>
+      <p>${session.display_name}, enter your PIN to continue.</p>
+      <label>PIN
+        <input name="pin" type="password" inputmode="numeric" autocomplete="off"
+          value=${pin} onInput=${(e) => setPin(e.target.value)} required />
+      </label>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <button type="submit">Unlock</button>
+      <button type="button" class="secondary" onClick=${() => onEnded("")}>Log in as someone else</button>
+    </form>`;
+}
+
+function PinSetup({ onDone }) {
+  const [pin, setPin] = useState("");
+  const [error, setError] = useState("");
+
+  async function submit(e) {
+    e.preventDefault();
+    try {
+      await api.setPin(pin);
+      onDone();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  return html`
+    <form class="card pin-setup" onSubmit=${submit}>
+      <h2>Set a PIN</h2>
+      <p>With a PIN of 4 to 8 digits you unlock this tablet quickly after it locks itself.</p>
+      <label>New PIN
+        <input name="new-pin" type="password" inputmode="numeric" autocomplete="off"
+          value=${pin} onInput=${(e) => setPin(e.target.value)} required />
+      </label>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <button type="submit">Save PIN</button>
+      <button type="button" class="secondary" onClick=${onDone}>Later</button>
+    </form>`;
+}
+
+function Countdown({ ms }) {
+  const m = Math.floor(ms / 60000);
+  const s = Math.floor((ms % 60000) / 1000);
+  return html`<span class="countdown" aria-live="off">Locks in ${m}:${String(s).padStart(2, "0")}</span>`;
+}
+
+function Board({ ward, onOpen }) {
+  if (!ward) return html`<p>Loading the ward…</p>`;
+  const patients = [...ward.patients].sort(
+    (a, b) => Number(a.fields.bed || 0) - Number(b.fields.bed || 0));
+  return html`
+    <table class="board">
+      <caption>${ward.name}: ${patients.length} patients</caption>
+      <thead><tr>
+        <th scope="col">Bed</th><th scope="col">Patient</th><th scope="col">Age, sex</th>
+        <th scope="col">Severity</th><th scope="col">Main problems</th>
+        <th scope="col">Allergies</th><th scope="col">Code status</th>
+        <th scope="col">Nurse</th>
+      </tr></thead>
+      <tbody>${patients.map((p) => {
+        const f = p.fields;
+        const sev = f.severity || "";
+        return html`<tr key=${p.id}>
+          <td class="bed">${f.bed || "–"}</td>
+          <td><button class="link" onClick=${() => onOpen(p)}>${f.name || p.id}</button></td>
+          <td>${f.age || "?"}, ${f.sex || "?"}</td>
+          <td><span class=${"severity " + (sev || "unset")}>${SEVERITY[sev] || "Not set"}</span></td>
+          <td class="problems">${f.problems || ""}</td>
+          <td>${f.allergies || ""}</td>
+          <td>${f.code_status || "Not set"}</td>
+          <td>${f.nurse || "–"}</td>
+        </tr>`;
+      })}</tbody>
+    </table>`;
+}
+
+function Patient({ patient, onBack }) {
+  const f = patient.fields;
+  const order = ["bed", "age", "sex", "birth_date", "severity", "code_status",
+    "problems", "allergies", "medications", "encounter"];
+  const names = Object.keys(f).filter((k) => k !== "name")
+    .sort((a, b) => (order.indexOf(a) + 99) % 99 - (order.indexOf(b) + 99) % 99);
+  return html`
+    <section class="card patient" aria-labelledby="patient-title">
+      <button class="secondary" onClick=${onBack}>Back to the board</button>
+      <h2 id="patient-title">${f.name || patient.id}, bed ${f.bed || "–"}</h2>
+      <dl>${names.map((k) => html`<dt>${k.replace(/_/g, " ")}</dt><dd>${f[k]}</dd>`)}</dl>
+    </section>`;
+}
+
+function Messages({ space }) {
+  const [list, setList] = useState([]);
+  const [text, setText] = useState("");
+  const [urgent, setUrgent] = useState(false);
+  const [error, setError] = useState("");
+
+  async function load() {
+    try {
+      setList((await api.messages(space.id)).messages);
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  useEffect(() => { load(); }, [space.id]);
+
+  async function send(e) {
+    e.preventDefault();
+    try {
+      await api.post(space.id, text, urgent);
+      setText("");
+      setUrgent(false);
+      load();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+
+  return html`
+    <section class="card messages" aria-labelledby="messages-title">
+      <h2 id="messages-title">${space.name}: channel</h2>
+      <ol class="thread">${list.map((m) => html`
+        <li key=${m.id} class=${m.urgent ? "urgent" : ""}>
+          <span class="who">${m.author}</span>
+          <time>${new Date(m.time_ms).toLocaleTimeString()}</time>
+          ${m.urgent && html`<strong class="flag">Urgent</strong>`}
+          <p>${m.text}</p>
+        </li>`)}</ol>
+      <form onSubmit=${send}>
+        <label>Message
+          <textarea name="message" value=${text} onInput=${(e) => setText(e.target.value)} required></textarea>
+        </label>
+        <label class="check"><input type="checkbox" checked=${urgent}
+          onChange=${(e) => setUrgent(e.target.checked)} /> Urgent</label>
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+        <button type="submit">Send</button>
+      </form>
+    </section>`;
+}
+
+function Workspace({ session, onLocked, onEnded }) {
+  const [spaces, setSpaces] = useState([]);
+  const [current, setCurrent] = useState(null);
+  const [ward, setWard] = useState(null);
+  const [patient, setPatient] = useState(null);
+  const [tab, setTab] = useState("board");
+  const [error, setError] = useState("");
+
+  function handle(err) {
+    if (err instanceof ApiError && err.status === 423) onLocked();
+    else if (err instanceof ApiError && err.status === 401) onEnded("");
+    else setError(err.message);
+  }
+
+  useEffect(() => {
+    api.spaces().then((r) => {
+      setSpaces(r.spaces);
+      const first = r.spaces.find((s) => s.kind === "ward") || r.spaces[0];
+      setCurrent(first || null);
+    }).catch(handle);
+  }, []);
+  useEffect(() => {
+    if (current && current.kind === "ward") api.ward(current.id).then(setWard).catch(handle);
+  }, [current]);
+
+  return html`
+    <nav class="spaces" aria-label="Spaces">
+      ${spaces.map((s) => html`<button key=${s.id}
+        class=${current && s.id === current.id ? "active" : ""}
+        onClick=${() => { setCurrent(s); setPatient(null); }}>${s.name}${s.emergency ? " (emergency access)" : ""}</button>`)}
+    </nav>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${!current && html`<p class="card">You belong to no space yet. An admin or charge nurse adds you.</p>`}
+    ${current && html`
+      <nav class="tabs" aria-label="Views">
+        ${current.kind === "ward" && html`<button class=${tab === "board" ? "active" : ""} onClick=${() => setTab("board")}>Board</button>`}
+        <button class=${tab === "messages" ? "active" : ""} onClick=${() => setTab("messages")}>Messages</button>
+      </nav>
+      ${tab === "board" && current.kind === "ward" && !patient &&
+        html`<${Board} ward=${ward} onOpen=${setPatient} />`}
+      ${tab === "board" && patient && html`<${Patient} patient=${patient} onBack=${() => setPatient(null)} />`}
+      ${(tab === "messages" || current.kind !== "ward") && html`<${Messages} space=${current} />`}`}`;
+}
+
+function App() {
+  const [session, setSession] = useState(null);
+  const [state, setState] = useState("loading"); // loading, login, pin, active, locked
+  const [notice, setNotice] = useState("");
+  const [left, setLeft] = useState(0);
+  const last = useRef(Date.now());
+
+  useEffect(() => {
+    api.session().then((s) => {
+      setSession(s);
+      setState(s.state === "locked" ? "locked" : "active");
+    }).catch(() => setState("login"));
+  }, []);
+
+  // Idle countdown: activity on the page restarts it and, at most every
+  // 30 s, sends a request to the node, whose own timer decides the lock.
+  useEffect(() => {
+    if (state !== "active" || !session) return undefined;
+    last.current = Date.now();
+    setLeft(session.idle_ms);
+    let told = Date.now();
+    const activity = () => {
+      last.current = Date.now();
+      if (Date.now() - told > 30000) {
+        told = Date.now();
+        api.session().catch(() => {});
+      }
+    };
+    const tick = setInterval(() => {
+      const remaining = session.idle_ms - (Date.now() - last.current);
+      setLeft(Math.max(0, remaining));
+      if (remaining <= 0) {
+        api.lock().catch(() => {});
+        setState("locked");
+      }
+    }, 1000);
+    for (const ev of ["pointerdown", "keydown"]) addEventListener(ev, activity);
+    return () => {
+      clearInterval(tick);
+      for (const ev of ["pointerdown", "keydown"]) removeEventListener(ev, activity);
+    };
+  }, [state, session]);
+
+  function ended(message) {
+    api.logout().catch(() => {});
+    setSession(null);
+    setNotice(message);
+    setState("login");
+  }
+
+  if (state === "loading") return html`<p class="loading">Loading Wardline…</p>`;
+  if (state === "login")
+    return html`${notice && html`<p class="notice" role="status">${notice}</p>`}
+      <${Login} onDone=${(s) => { setSession(s); setNotice(""); setState("pin"); }} />`;
+  if (state === "locked")
+    return html`<${Locked} session=${session} onUnlocked=${() => setState("active")} onEnded=${ended} />`;
+
+  return html`
+    <header class="top">
+      <span class="brand">Wardline</span>
+      <span class="who">${session.display_name} (${session.role.replace(/_/g, " ")})</span>
+      ${state === "active" && html`<${Countdown} ms=${left} />`}
+      <button class="secondary" onClick=${() => {
+        api.lock().catch(() => {});
+        setState("locked");
+      }}>Lock</button>
+      <button class="secondary" onClick=${() => ended("")}>Log out</button>
+    </header>
+    ${state === "pin" && html`<${PinSetup} onDone=${() => setState("active")} />`}
+    ${state === "active" && html`<${Workspace} session=${session}
+      onLocked=${() => setState("locked")} onEnded=${ended} />`}`;
+}
+
+render(html`<${App} />`, document.getElementById("app"));
