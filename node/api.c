@@ -960,6 +960,217 @@ static void route_messages_post(struct wl_api *api,
 	reply(done, conn, 201, NULL, NULL);
 }
 
+/* The action an update of ENTITY needs: by its kind; acknowledging a
+ * handoff is the receiver's own action. */
+static enum wl_action entity_action(const char *entity, json_t *fields)
+{
+	if (strncmp(entity, "handoff/", 8) == 0) {
+		if (json_object_get(fields, "acknowledged_by") != NULL ||
+		    json_object_get(fields, "synthesis") != NULL)
+			return WL_ACTION_ACKNOWLEDGE_HANDOFF;
+		return WL_ACTION_WRITE_HANDOFF;
+	}
+	if (strncmp(entity, "task/", 5) == 0)
+		return WL_ACTION_MANAGE_TASKS;
+	return WL_ACTION_UPDATE_PATIENT;
+}
+
+/* The patient an entity concerns, for the audit record: the entity
+ * itself, or the "patient/" + id of a handoff, or a task's "patient"
+ * field when the request gives one. */
+static void entity_patient(const char *entity, json_t *fields, char *out,
+			   size_t size)
+{
+	const char *p = json_string_value(json_object_get(fields, "patient"));
+
+	if (strncmp(entity, "patient/", 8) == 0)
+		snprintf(out, size, "%s", entity);
+	else if (strncmp(entity, "handoff/", 8) == 0)
+		snprintf(out, size, "patient/%s", entity + 8);
+	else
+		snprintf(out, size, "%s", p ? p : "");
+}
+
+/* POST /api/entity {"space","entity","fields":{NAME:TEXT}}: set fields
+ * of a patient, handoff note or task, sealed under the space key. */
+static void route_entity(struct wl_api *api, const struct wl_api_request *req,
+			 struct caller *c, wl_api_done_fn done, void *conn)
+{
+	const char *field = NULL, *space = NULL, *entity = NULL;
+	const char *names[WL_WARD_FIELDS_MAX];
+	const char *values[WL_WARD_FIELDS_MAX];
+	size_t space_len = 0, entity_len = 0, n = 0;
+	char query[64], patient[WL_AUDIT_PATIENT_MAX + 1];
+	unsigned char *plain = NULL;
+	json_t *o = NULL, *fields, *v;
+	const struct wl_space *s;
+	const unsigned char *key;
+	const char *name;
+	struct wl_feed_item item;
+	unsigned char k[32];
+	int via_grant = 0;
+
+	if (wl_json_load_object(req->body, req->body_len, WL_API_BODY_MAX,
+				&o) ||
+	    wl_json_get_string(o, "space", &space, &space_len, &field) ||
+	    wl_json_get_string(o, "entity", &entity, &entity_len, &field) ||
+	    space_len != 32 || !json_is_object(fields = json_object_get(o, "fields"))) {
+		json_decref(o);
+		fail(done, conn, 400, "bad_request",
+		     "send {\"space\":ID,\"entity\":\"patient/ID\","
+		     "\"fields\":{...}}");
+		return;
+	}
+	json_object_foreach(fields, name, v) {
+		if (!json_is_string(v) || n == WL_WARD_FIELDS_MAX)
+			break;
+		names[n] = name;
+		values[n++] = json_string_value(v);
+	}
+	snprintf(query, sizeof(query), "space=%s", space);
+	s = n == json_object_size(fields)
+		    ? space_for(api, c, query, entity_action(entity, fields),
+				&via_grant, done, conn)
+		    : NULL;
+	if (n != json_object_size(fields))
+		fail(done, conn, 400, "bad_request", "fields are text");
+	if (s == NULL) {
+		json_decref(o);
+		return;
+	}
+	key = c->keyring ? wl_keyring_get(c->keyring, s->id, s->epoch, 0)
+			 : NULL;
+	plain = sodium_malloc(WL_API_BODY_MAX);
+	memset(&item, 0, sizeof(item));
+	if (key == NULL || s->rotation_due || plain == NULL ||
+	    wl_ward_update_encode(entity, names, values, n, plain,
+				  WL_API_BODY_MAX, &item.body_len) != 0) {
+		sodium_free(plain);
+		json_decref(o);
+		fail(done, conn, key == NULL || s->rotation_due ? 409 : 400,
+		     "rejected",
+		     key == NULL || s->rotation_due
+			     ? "this space's key must be rotated first"
+			     : "invalid entity, field name or value");
+		return;
+	}
+	entity_patient(entity, fields, patient, sizeof(patient));
+	json_decref(o);
+
+	memcpy(k, key, 32);
+	item.kind = WL_KIND_ENTITY_UPDATE;
+	memcpy(item.space, s->id, 16);
+	item.epoch = s->epoch;
+	item.author_sk = wl_session_keys(c->s)->sign_sk;
+	item.body = plain;
+	item.seal = wl_feed_seal_space;
+	item.seal_arg = k;
+	item.seal_overhead = WL_EVENT_SEAL_OVERHEAD;
+	if (append(api, &item, 1) != 0) {
+		sodium_memzero(k, sizeof(k));
+		sodium_free(plain);
+		fail(done, conn, 500, "internal", "could not store the update");
+		return;
+	}
+	sodium_memzero(k, sizeof(k));
+	sodium_free(plain);
+	audit(api, &c->f, "record_updated", "ok", c->user, NULL, s, patient,
+	      "web", via_grant);
+	reply(done, conn, 201, NULL, NULL);
+}
+
+/* Collect every update of one entity, for its field history. */
+struct history {
+	const char *entity;
+	json_t *list;
+	const struct wl_users *users;
+};
+
+static void history_take(struct history *h, const struct wl_store_entry *e,
+			 const unsigned char *plain, size_t len)
+{
+	json_t *o = NULL, *fields;
+	const char *entity;
+	const struct wl_user *a;
+
+	if (wl_json_load_object(plain, len, WL_WARD_BODY_MAX, &o) != 0)
+		return;
+	entity = json_string_value(json_object_get(o, "entity"));
+	fields = json_object_get(o, "fields");
+	if (entity != NULL && strcmp(entity, h->entity) == 0 &&
+	    json_is_object(fields)) {
+		a = wl_users_by_past_signer(h->users, e->ev.h.author);
+		json_array_append_new(
+			h->list,
+			json_pack("{s:s, s:I, s:O}", "author",
+				  a ? a->bundle.username : "unknown",
+				  "time_ms", (json_int_t)(e->ev.h.hlc >> 16),
+				  "fields", fields));
+	}
+	json_decref(o);
+}
+
+/* GET /api/history?space=HEX&entity=NAME: who set which fields when. */
+static void route_history(struct wl_api *api, const struct wl_api_request *req,
+			  struct caller *c, wl_api_done_fn done, void *conn)
+{
+	const char *p = req->query ? strstr(req->query, "entity=") : NULL;
+	unsigned char *plain = sodium_malloc(WL_WARD_BODY_MAX);
+	struct wl_store_iter *it = NULL;
+	struct wl_store_entry e;
+	struct history h;
+	char entity[WL_WARD_ENTITY_MAX + 1];
+	int via_grant = 0;
+	int rc;
+	const struct wl_space *s = space_for(api, c, req->query,
+					     WL_ACTION_READ, &via_grant, done,
+					     conn);
+
+	if (s == NULL || plain == NULL || p == NULL || c->keyring == NULL) {
+		if (s != NULL)
+			fail(done, conn, 400, "bad_request",
+			     "give space=ID&entity=NAME");
+		sodium_free(plain);
+		return;
+	}
+	snprintf(entity, sizeof(entity), "%.*s", (int)strcspn(p + 7, "&"),
+		 p + 7);
+	h.entity = entity;
+	h.list = json_array();
+	h.users = c->f.users;
+	rc = wl_store_iter_local(api->env.store, 0, &it);
+	while (rc == 0 && (rc = wl_store_iter_next(it, &e)) != 0) {
+		const unsigned char *key;
+		size_t len = 0;
+
+		if (rc < 0) {
+			rc = rc == WL_ESTORE ? rc : 0;
+			continue;
+		}
+		rc = 0;
+		if (e.ev.h.kind != WL_KIND_ENTITY_UPDATE || e.body == NULL ||
+		    memcmp(e.ev.h.space, s->id, 16) != 0 ||
+		    e.body_len > WL_WARD_BODY_MAX + WL_EVENT_SEAL_OVERHEAD)
+			continue;
+		for (size_t i = 0; (key = wl_keyring_get(c->keyring, s->id,
+							 e.ev.h.epoch, i));
+		     i++) {
+			if (wl_event_open_body(&e.ev.h, key, e.body,
+					       e.body_len, plain, &len) == 0) {
+				history_take(&h, &e, plain, len);
+				break;
+			}
+		}
+	}
+	wl_store_iter_free(it);
+	sodium_free(plain);
+	audit(api, &c->f, "record_viewed", "ok", c->user, NULL, s, entity,
+	      "view=history", via_grant);
+	reply(done, conn, 200, json_pack("{s:s, s:o}", "entity", entity,
+					 "history", h.list),
+	      NULL);
+}
+
 /* ---- dispatch ---- */
 
 void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
@@ -1022,6 +1233,10 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		route_messages_get(api, req, &c, done, conn);
 	else if (post && strcmp(path, "/api/messages") == 0)
 		route_messages_post(api, req, &c, done, conn);
+	else if (post && strcmp(path, "/api/entity") == 0)
+		route_entity(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/history") == 0)
+		route_history(api, req, &c, done, conn);
 	else
 		fail(done, conn, 404, "not_found", "no such route");
 	caller_done(&c);

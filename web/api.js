@@ -45,4 +45,8 @@ export const api = {
   messages: (space) => call("GET", `/api/messages?space=${space}`),
   post: (space, text, urgent) =>
     call("POST", "/api/messages", { space, text, urgent }),
+  update: (space, entity, fields) =>
+    call("POST", "/api/entity", { space, entity, fields }),
+  history: (space, entity) =>
+    call("GET", `/api/history?space=${space}&entity=${encodeURIComponent(entity)}`),
 };

@@ -138,17 +138,104 @@ function Board({ ward, onOpen }) {
     </table>`;
 }
 
-function Patient({ patient, onBack }) {
+const CODE_STATUS = ["Full code", "DNR", "DNR/DNI", "Comfort care"];
+
+// One editable text field of an entity, saved on its own.
+function Field({ label, name, value, multiline, onSave }) {
+  const [text, setText] = useState(value || "");
+  useEffect(() => setText(value || ""), [value]);
+  const id = `f-${name}`;
+  return html`
+    <div class="field">
+      <label for=${id}>${label}</label>
+      ${multiline
+        ? html`<textarea id=${id} value=${text} onInput=${(e) => setText(e.target.value)} />`
+        : html`<input id=${id} value=${text} onInput=${(e) => setText(e.target.value)} />`}
+      <button class="secondary" disabled=${text === (value || "")}
+        onClick=${() => onSave({ [name]: text })}>Save ${label.toLowerCase()}</button>
+    </div>`;
+}
+
+function History({ space, entity, version }) {
+  const [items, setItems] = useState([]);
+  useEffect(() => {
+    api.history(space.id, entity).then((r) => setItems(r.history)).catch(() => {});
+  }, [entity, version]);
+  return html`
+    <details class="history">
+      <summary>History of ${entity.startsWith("handoff/") ? "the handoff" : "the record"} (${items.length} changes)</summary>
+      <ol>${items.map((h, i) => html`<li key=${i}>
+        <time>${new Date(h.time_ms).toLocaleString()}</time> <strong>${h.author}</strong>:
+        ${Object.keys(h.fields).map((k) => html` <span class="changed">${k.replace(/_/g, " ")}</span>`)}
+      </li>`)}</ol>
+    </details>`;
+}
+
+function Patient({ space, patient, handoff, session, onBack, onChanged }) {
   const f = patient.fields;
-  const order = ["bed", "age", "sex", "birth_date", "severity", "code_status",
-    "problems", "allergies", "medications", "encounter"];
-  const names = Object.keys(f).filter((k) => k !== "name")
-    .sort((a, b) => (order.indexOf(a) + 99) % 99 - (order.indexOf(b) + 99) % 99);
+  const h = (handoff && handoff.fields) || {};
+  const suffix = patient.id.slice("patient/".length);
+  const handoffId = `handoff/${suffix}`;
+  const [error, setError] = useState("");
+  const [version, setVersion] = useState(0);
+
+  async function save(entity, fields) {
+    setError("");
+    try {
+      await api.update(space.id, entity, fields);
+      setVersion(version + 1);
+      onChanged();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  const acknowledged = h.acknowledged_by;
+
   return html`
     <section class="card patient" aria-labelledby="patient-title">
       <button class="secondary" onClick=${onBack}>Back to the board</button>
       <h2 id="patient-title">${f.name || patient.id}, bed ${f.bed || "–"}</h2>
-      <dl>${names.map((k) => html`<dt>${k.replace(/_/g, " ")}</dt><dd>${f[k]}</dd>`)}</dl>
+      <p>${f.age || "?"} years, ${f.sex || "?"}. Allergies: ${f.allergies || "none recorded"}.</p>
+      <p>Problems: ${f.problems || "none recorded"}.</p>
+      ${f.medications && html`<p>Medications: ${f.medications}.</p>`}
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <div class="row">
+        <label for="code-status">Code status</label>
+        <select id="code-status" value=${f.code_status || ""}
+          onChange=${(e) => save(patient.id, { code_status: e.target.value })}>
+          <option value="" disabled>Not set</option>
+          ${CODE_STATUS.map((c) => html`<option value=${c}>${c}</option>`)}
+        </select>
+      </div>
+
+      <h3>I-PASS handoff</h3>
+      <fieldset class="severity-pick">
+        <legend>Illness severity</legend>
+        ${Object.keys(SEVERITY).map((k) => html`
+          <button class=${"severity " + k + (f.severity === k ? " chosen" : "")}
+            aria-pressed=${f.severity === k}
+            onClick=${() => save(patient.id, { severity: k })}>${SEVERITY[k]}</button>`)}
+      </fieldset>
+      <${Field} label="Patient summary" name="summary" value=${h.summary} multiline
+        onSave=${(x) => save(handoffId, { ...x, patient: patient.id, given_by: session.user })} />
+      <${Field} label="Action list" name="actions" value=${h.actions} multiline
+        onSave=${(x) => save(handoffId, { ...x, patient: patient.id })} />
+      <p class="hint">One action per line: what, who, by when.</p>
+      <${Field} label="Situation awareness" name="contingency" value=${h.contingency} multiline
+        onSave=${(x) => save(handoffId, { ...x, patient: patient.id })} />
+      <p class="hint">One line each: if this happens, then do that.</p>
+      <${Field} label="Synthesis by receiver" name="synthesis" value=${h.synthesis} multiline
+        onSave=${(x) => save(handoffId, x)} />
+      <div class="row">
+        ${acknowledged
+          ? html`<p class="ack" role="status">Received and acknowledged by ${h.acknowledged_by} at ${h.acknowledged_at}.</p>`
+          : html`<button onClick=${() => save(handoffId, {
+              acknowledged_by: session.user,
+              acknowledged_at: new Date().toISOString().slice(0, 16).replace("T", " "),
+            })}>Acknowledge handoff</button>`}
+      </div>
+      <${History} space=${space} entity=${patient.id} version=${version} />
+      <${History} space=${space} entity=${handoffId} version=${version} />
     </section>`;
 }
 
@@ -222,9 +309,15 @@ function Workspace({ session, onLocked, onEnded }) {
       setCurrent(first || null);
     }).catch(handle);
   }, []);
+  const [version, setVersion] = useState(0);
   useEffect(() => {
-    if (current && current.kind === "ward") api.ward(current.id).then(setWard).catch(handle);
-  }, [current]);
+    if (current && current.kind === "ward") api.ward(current.id).then((w) => {
+      setWard(w);
+      if (patient) setPatient(w.patients.find((p) => p.id === patient.id) || null);
+    }).catch(handle);
+  }, [current, version]);
+  const handoffOf = (p) => ward && ward.entities.find(
+    (e) => e.id === "handoff/" + p.id.slice("patient/".length));
 
   return html`
     <nav class="spaces" aria-label="Spaces">
@@ -241,7 +334,9 @@ function Workspace({ session, onLocked, onEnded }) {
       </nav>
       ${tab === "board" && current.kind === "ward" && !patient &&
         html`<${Board} ward=${ward} onOpen=${setPatient} />`}
-      ${tab === "board" && patient && html`<${Patient} patient=${patient} onBack=${() => setPatient(null)} />`}
+      ${tab === "board" && patient && html`<${Patient} space=${current} patient=${patient}
+        handoff=${handoffOf(patient)} session=${session}
+        onBack=${() => setPatient(null)} onChanged=${() => setVersion(version + 1)} />`}
       ${(tab === "messages" || current.kind !== "ward") && html`<${Messages} space=${current} />`}`}`;
 }
 

@@ -27,6 +27,9 @@
  *   GET  /api/ward?space=HEX        -> patients of a ward (census board)
  *   GET  /api/messages?space=HEX    -> messages of a space
  *   POST /api/messages {"space","text","urgent"}
+ *   POST /api/entity   {"space","entity","fields":{NAME:TEXT}}
+ *                      set fields of a patient, handoff note or task
+ *   GET  /api/history?space=HEX&entity=NAME -> every update of it
  * Every login, logout, refusal, view and write is audited.
  */
 #ifndef WARDLINE_API_H

@@ -96,13 +96,34 @@ try {
 
   const countdown = await page.locator(".countdown").innerText();
   check("a visible countdown shows the time to the idle lock",
-    /Locks in 0:(0[1-9]|1[0-2])/.test(countdown), countdown);
+    /Locks in 0:(0[1-9]|1[0-9]|2[0-5])/.test(countdown), countdown);
   await page.getByRole("button", { name: "Hollis Quarrington" }).click();
   await page.getByRole("heading", { name: /Hollis Quarrington, bed 4/ }).waitFor();
-  await page.screenshot({ path: join(shots, "patient.png"), fullPage: true });
   check("a patient's record opens", true);
+
+  // The I-PASS handoff: severity, summary, actions, contingency, then the
+  // receiver's synthesis and acknowledgment, each saved and in the history.
+  await page.getByRole("button", { name: "Unstable" }).click();
+  await page.locator('button.severity.unstable.chosen').waitFor();
+  await page.getByLabel("Patient summary").fill("81-year-old man, day 3 of pneumonia, on 2 L oxygen.");
+  await page.getByRole("button", { name: "Save patient summary" }).click();
+  await page.getByLabel("Action list").fill("Recheck potassium, night nurse, 02:00\nChest X-ray, physician, 08:00");
+  await page.getByRole("button", { name: "Save action list" }).click();
+  await page.getByLabel("Situation awareness").fill("If SpO2 below 90% then call the rapid response team");
+  await page.getByRole("button", { name: "Save situation awareness" }).click();
+  await page.getByLabel("Synthesis by receiver").fill("Potassium at 02:00, watch SpO2.");
+  await page.getByRole("button", { name: "Save synthesis by receiver" }).click();
+  await page.getByRole("button", { name: "Acknowledge handoff" }).click();
+  await page.getByText("Received and acknowledged by nina").waitFor();
+  check("the handoff is written and acknowledged", true);
+  await page.getByText(/History of the handoff \(\d+ changes\)/).click();
+  const changes = await page.locator(".history").nth(1).locator("li").count();
+  check("the handoff's history lists each change", changes >= 5, `${changes} changes`);
+  await page.screenshot({ path: join(shots, "patient.png"), fullPage: true });
   await accessible(page, "patient view");
   await page.getByRole("button", { name: "Back to the board" }).click();
+  check("the board shows the new severity",
+    (await page.locator("tr", { hasText: "Hollis Quarrington" }).innerText()).includes("Unstable"));
 
   await page.getByRole("button", { name: "Messages" }).click();
   await page.getByLabel("Message").fill("Bed 4 potassium 5.9, recheck at 14:00");
