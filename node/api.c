@@ -1241,3 +1241,17 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		fail(done, conn, 404, "not_found", "no such route");
 	caller_done(&c);
 }
+
+int wl_api_socket_allowed(struct wl_api *api, const char *host,
+			  const char *origin, const char *cookie)
+{
+	unsigned char sid[WL_SESSION_ID_SIZE];
+	int ok;
+
+	if (!host_ok(api, host) || origin == NULL || origin[0] == '\0' ||
+	    !origin_ok(api, origin) || cookie_sid(cookie, sid) != 0)
+		return 0;
+	ok = wl_sessions_find(api->sessions, sid) != NULL;
+	sodium_memzero(sid, sizeof(sid));
+	return ok;
+}

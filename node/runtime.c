@@ -356,6 +356,7 @@ static void refresh_heads(struct wl_runtime *rt)
 		retention_run(rt);
 	if (!moved)
 		return;
+	wl_transport_ui_notify(rt->transport);
 	for (struct rt_link *l = rt->links; l; l = l->next)
 		if (l->established)
 			wl_link_wake(l->link);
@@ -1104,6 +1105,14 @@ static void on_api_forget(void *arg, void *conn)
 	wl_api_forget(rt->api, conn);
 }
 
+static int on_ui_allowed(void *arg, const char *host, const char *origin,
+			 const char *cookie)
+{
+	struct wl_runtime *rt = arg;
+
+	return wl_api_socket_allowed(rt->api, host, origin, cookie);
+}
+
 static const struct wl_transport_ops transport_ops = {
 	.open = on_open,
 	.established = on_established,
@@ -1111,6 +1120,7 @@ static const struct wl_transport_ops transport_ops = {
 	.http_get = on_http_get,
 	.api_request = on_api_request,
 	.api_forget = on_api_forget,
+	.ui_allowed = on_ui_allowed,
 };
 
 /* The API answers on the local HTTP port, to the names a browser on this

@@ -53,9 +53,18 @@ struct wl_transport {
 	int dial_failed;
 	unsigned char *tx;
 	uint64_t next_nonce;
+	struct ui_socket *ui; /* browsers listening for changes */
 };
 
-/* State of one HTTP request on the local port. */
+/* A browser's WebSocket on the local port: told "changed" whenever the
+ * node's data moved, so that the page fetches what it shows again. */
+struct ui_socket {
+	struct lws *wsi;
+	int due; /* a notice waits for the writable callback */
+	struct ui_socket *prev;
+	struct ui_socket *next;
+};
+
 /* One HTTP request on the local port and its response. */
 struct http_session {
 	char *body; /* response body, malloc'd */
@@ -519,6 +528,78 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	}
 }
 
+/* Accept a browser's WebSocket only from this node's own page: the Host
+ * and Origin must be this node's, and the cookie a live session's. */
+static int ui_filter(struct wl_transport *t, struct lws *wsi)
+{
+	char host[128], origin[128], cookie[512];
+
+	if (t->cfg.ops->ui_allowed == NULL)
+		return -1;
+	header_copy(wsi, WSI_TOKEN_HOST, host, sizeof(host));
+	header_copy(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
+	header_copy(wsi, WSI_TOKEN_HTTP_COOKIE, cookie, sizeof(cookie));
+	if (!t->cfg.ops->ui_allowed(t->cfg.arg, host, origin, cookie)) {
+		wl_info("transport", "browser WebSocket refused origin=%s host=%s",
+			origin[0] ? origin : "-", host[0] ? host : "-");
+		return -1;
+	}
+	return 0;
+}
+
+static int ui_callback(struct lws *wsi, enum lws_callback_reasons reason,
+		       void *user, void *in, size_t len)
+{
+	struct wl_transport *t = lws_context_user(lws_get_context(wsi));
+	struct ui_socket *u = user;
+	unsigned char msg[LWS_PRE + 16];
+
+	(void)in;
+	(void)len;
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return ui_filter(t, wsi);
+	case LWS_CALLBACK_ESTABLISHED:
+		u->wsi = wsi;
+		u->prev = NULL;
+		u->next = t->ui;
+		if (t->ui)
+			t->ui->prev = u;
+		t->ui = u;
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (!u->due)
+			return 0;
+		u->due = 0;
+		memcpy(msg + LWS_PRE, "changed", 7);
+		return lws_write(wsi, msg + LWS_PRE, 7, LWS_WRITE_TEXT) < 7 ? -1
+									    : 0;
+	case LWS_CALLBACK_CLOSED:
+		if (u->wsi == NULL)
+			return 0;
+		if (u->prev)
+			u->prev->next = u->next;
+		else
+			t->ui = u->next;
+		if (u->next)
+			u->next->prev = u->prev;
+		u->wsi = NULL;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+void wl_transport_ui_notify(struct wl_transport *t)
+{
+	if (t == NULL)
+		return;
+	for (struct ui_socket *u = t->ui; u; u = u->next) {
+		u->due = 1;
+		lws_callback_on_writable(u->wsi);
+	}
+}
+
 static const struct lws_protocols peer_protocols[] = {
 	{PEER_PROTOCOL, peer_callback, 0, RX_CHUNK, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
@@ -526,6 +607,7 @@ static const struct lws_protocols peer_protocols[] = {
 
 static const struct lws_protocols http_protocols[] = {
 	{"http", http_callback, sizeof(struct http_session), 0, 0, NULL, 0},
+	{"wardline-ui", ui_callback, sizeof(struct ui_socket), 64, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 

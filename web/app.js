@@ -239,7 +239,7 @@ function Patient({ space, patient, handoff, session, onBack, onChanged }) {
     </section>`;
 }
 
-function Messages({ space }) {
+function Messages({ space, version }) {
   const [list, setList] = useState([]);
   const [text, setText] = useState("");
   const [urgent, setUrgent] = useState(false);
@@ -252,7 +252,7 @@ function Messages({ space }) {
       setError(err.message);
     }
   }
-  useEffect(() => { load(); }, [space.id]);
+  useEffect(() => { load(); }, [space.id, version]);
 
   async function send(e) {
     e.preventDefault();
@@ -316,6 +316,20 @@ function Workspace({ session, onLocked, onEnded }) {
       if (patient) setPatient(w.patients.find((p) => p.id === patient.id) || null);
     }).catch(handle);
   }, [current, version]);
+  // Live updates: the node says "changed" on a WebSocket whenever its
+  // data moved (here or from a peer), and the page fetches again.
+  useEffect(() => {
+    let socket = null;
+    let retry = null;
+    let closed = false;
+    function open() {
+      socket = new WebSocket(`ws://${location.host}/`, "wardline-ui");
+      socket.onmessage = () => setVersion((v) => v + 1);
+      socket.onclose = () => { if (!closed) retry = setTimeout(open, 2000); };
+    }
+    open();
+    return () => { closed = true; clearTimeout(retry); if (socket) socket.close(); };
+  }, []);
   const handoffOf = (p) => ward && ward.entities.find(
     (e) => e.id === "handoff/" + p.id.slice("patient/".length));
 
@@ -337,7 +351,7 @@ function Workspace({ session, onLocked, onEnded }) {
       ${tab === "board" && patient && html`<${Patient} space=${current} patient=${patient}
         handoff=${handoffOf(patient)} session=${session}
         onBack=${() => setPatient(null)} onChanged=${() => setVersion(version + 1)} />`}
-      ${(tab === "messages" || current.kind !== "ward") && html`<${Messages} space=${current} />`}`}`;
+      ${(tab === "messages" || current.kind !== "ward") && html`<${Messages} space=${current} version=${version} />`}`}`;
 }
 
 function App() {

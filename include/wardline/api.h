@@ -118,6 +118,12 @@ void wl_api_forget(struct wl_api *api, void *conn);
  * NULL name. */
 const char *const *wl_api_security_headers(void);
 
+/* May a browser open the live-update WebSocket with these header values
+ * ("" when absent)? The Host and the Origin must be configured ones, and
+ * the cookie a live session's. Returns 1 or 0. */
+int wl_api_socket_allowed(struct wl_api *api, const char *host,
+			  const char *origin, const char *cookie);
+
 /* Number of sessions held. */
 size_t wl_api_sessions(const struct wl_api *api);
 

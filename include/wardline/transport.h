@@ -66,6 +66,12 @@ struct wl_transport_ops {
 
 	/* The connection CONN of a pending api_request closed. */
 	void (*api_forget)(void *arg, void *conn);
+
+	/* May a browser open the "wardline-ui" WebSocket with these Host,
+	 * Origin and Cookie header values ("" when absent)? Return 1 to
+	 * accept. NULL refuses every such socket. */
+	int (*ui_allowed)(void *arg, const char *host, const char *origin,
+			  const char *cookie);
 };
 
 struct wl_transport_config {
@@ -86,6 +92,10 @@ struct wl_transport_config {
  * *OUT, or WL_EIO (port in use, bad address), WL_ENOMEM. */
 int wl_transport_start(const struct wl_transport_config *cfg,
 		       struct wl_transport **out);
+
+/* Tell every browser WebSocket ("wardline-ui") that the node's data
+ * changed. Accepts NULL. */
+void wl_transport_ui_notify(struct wl_transport *t);
 
 /* Close every link and destroy the context. The loop must run again so
  * that libwebsockets closes its handles. Accepts NULL. */

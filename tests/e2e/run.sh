@@ -64,6 +64,8 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
+printf 'Written on another screen: bed 5 lactate 4.1\n' >"$work/live.txt"
 WL_BASE="http://127.0.0.1:$http_port" WL_NURSE_PW="night shift on ward four" \
 	WL_PATIENTS=$patients WL_PROFILE="$work/profile" \
-	node tests/e2e/ui.mjs
+	WL_DATA="$work/n1" WL_NURSE_PWFILE="$work/nina.pw" \
+	WL_LIVE_TEXT="$work/live.txt" node tests/e2e/ui.mjs

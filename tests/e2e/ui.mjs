@@ -3,6 +3,7 @@
 // its ward and patients are set up by tests/e2e/run.sh, which passes the
 // address and the passwords in the environment. Screenshots go to
 // tests/e2e/screenshots. Prints "e2e: N passed, N failed".
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -131,6 +132,17 @@ try {
   await page.getByRole("button", { name: "Send" }).click();
   await page.getByText("Bed 4 potassium 5.9").waitFor();
   check("an urgent message posts and shows", await page.locator(".thread li.urgent").count() === 1);
+
+  // Live update: a message written by another process on this node shows
+  // without a reload, through the node's WebSocket.
+  const posted = Date.now();
+  execFileSync(join(here, "../../node/wardline"), ["message", "post",
+    "--data-dir", process.env.WL_DATA, "--space", "4 West", "--as", "nina",
+    "--password-file", process.env.WL_NURSE_PWFILE,
+    "--text-file", process.env.WL_LIVE_TEXT], { stdio: "ignore" });
+  await page.getByText("Written on another screen").waitFor({ timeout: 5000 });
+  check("a message from elsewhere appears within 2 s", Date.now() - posted < 2000 + 1500,
+    `${Date.now() - posted} ms including the CLI's login`);
   await page.screenshot({ path: join(shots, "messages.png"), fullPage: true });
   await accessible(page, "messages view");
 

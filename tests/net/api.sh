@@ -110,6 +110,18 @@ check "message read back" \
 check "security headers present" \
 	sh -c "curl -s -D - -o /dev/null -b '$work/jar' '$base/api/session' |
 		grep -qi \"^content-security-policy: default-src 'none'\""
+ws() { # ws ORIGIN: the status code of a WebSocket upgrade from ORIGIN
+	curl -s -o /dev/null -w '%{http_code}' --max-time 2 -b "$work/jar" \
+		-H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+		-H 'Sec-WebSocket-Version: 13' \
+		-H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+		-H 'Sec-WebSocket-Protocol: wardline-ui' -H "Origin: $1" \
+		"$base/"
+}
+check "the live-update WebSocket opens from this node's page" \
+	test "$(ws "$base")" = 101
+check "a WebSocket from a foreign Origin is refused" \
+	test "$(ws http://evil.example)" != 101
 check "logout" \
 	test "$(req POST /api/logout '{}' -H "X-CSRF-Token: $csrf")" = 200
 check "no session after logout" test "$(req GET /api/session)" = 401
