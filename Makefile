@@ -72,6 +72,9 @@ web: build/web/.built
 # node on 127.0.0.1; screenshots land in tests/e2e/screenshots.
 e2e: all web
 	@tests/e2e/run.sh
+	@if [ "$$(id -u)" -eq 0 ]; then tests/e2e/two-nodes.sh; else \
+		echo "e2e: skipped tests/e2e/two-nodes.sh (needs root for" \
+			"network namespaces)"; fi
 
 # Install the Debian packages the build and the tests need. Quiet and quick
 # when everything is present.

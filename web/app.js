@@ -171,7 +171,7 @@ function History({ space, entity, version }) {
     </details>`;
 }
 
-function Patient({ space, patient, handoff, session, onBack, onChanged }) {
+function Patient({ space, patient, handoff, session, live, onBack, onChanged }) {
   const f = patient.fields;
   const h = (handoff && handoff.fields) || {};
   const suffix = patient.id.slice("patient/".length);
@@ -234,8 +234,8 @@ function Patient({ space, patient, handoff, session, onBack, onChanged }) {
               acknowledged_at: new Date().toISOString().slice(0, 16).replace("T", " "),
             })}>Acknowledge handoff</button>`}
       </div>
-      <${History} space=${space} entity=${patient.id} version=${version} />
-      <${History} space=${space} entity=${handoffId} version=${version} />
+      <${History} space=${space} entity=${patient.id} version=${version + live} />
+      <${History} space=${space} entity=${handoffId} version=${version + live} />
     </section>`;
 }
 
@@ -349,7 +349,7 @@ function Workspace({ session, onLocked, onEnded }) {
       ${tab === "board" && current.kind === "ward" && !patient &&
         html`<${Board} ward=${ward} onOpen=${setPatient} />`}
       ${tab === "board" && patient && html`<${Patient} space=${current} patient=${patient}
-        handoff=${handoffOf(patient)} session=${session}
+        handoff=${handoffOf(patient)} session=${session} live=${version * 1000}
         onBack=${() => setPatient(null)} onChanged=${() => setVersion(version + 1)} />`}
       ${(tab === "messages" || current.kind !== "ward") && html`<${Messages} space=${current} version=${version} />`}`}`;
 }

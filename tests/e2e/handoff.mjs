@@ -1,0 +1,100 @@
+// One side of the two-browser handoff test (tests/e2e/two-nodes.sh). Run
+// with ROLE=outgoing on node A and ROLE=incoming on node B, each inside
+// its node's network namespace, both at once; they meet through files in
+// SYNC. The incoming nurse opens bed 4 first. The outgoing nurse writes
+// the I-PASS handoff with two actions; the incoming nurse must see it
+// within 2 s, and acknowledges it; the outgoing nurse must see the
+// acknowledgment. Prints "ROLE: N passed, N failed".
+import { createRequire } from "node:module";
+import { existsSync, writeFileSync, readFileSync, mkdirSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(here, "../../web/package.json"));
+const { chromium } = require("playwright-core");
+
+const role = process.env.ROLE;
+const sync = process.env.SYNC;
+const shots = join(here, "screenshots");
+mkdirSync(shots, { recursive: true });
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? "ok" : "FAILED"}: ${role}: ${name}${detail ? " (" + detail + ")" : ""}`);
+}
+async function until(file, ms) {
+  const end = Date.now() + ms;
+  while (!existsSync(join(sync, file))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${file}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return readFileSync(join(sync, file), "utf8");
+}
+
+const context = await chromium.launchPersistentContext(process.env.WL_PROFILE, {
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu",
+    "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  viewport: { width: 1280, height: 900 },
+});
+const page = context.pages()[0] || await context.newPage();
+
+try {
+  await page.goto(process.env.WL_BASE + "/");
+  await page.getByLabel("Username").fill(process.env.WL_USER);
+  await page.getByLabel("Password").fill(process.env.WL_PW);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Later" }).click();
+  await page.getByRole("button", { name: "Hollis Quarrington" }).click();
+  await page.getByRole("heading", { name: /Hollis Quarrington, bed 4/ }).waitFor();
+
+  if (role === "incoming") {
+    writeFileSync(join(sync, "incoming-ready"), "");
+    const written = Number(await until("handoff-written", 30000));
+    // Poll the field's value from here: the page's CSP forbids the eval
+    // that waitForFunction would need.
+    const actions = page.getByLabel("Action list");
+    for (const end = Date.now() + 10000; ;) {
+      const v = await actions.inputValue();
+      if (v.includes("Recheck potassium, night nurse, 02:00") && v.includes("Chest X-ray")) break;
+      if (Date.now() > end) throw new Error(`the actions did not arrive: "${v}"`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ms = Date.now() - written;
+    check("sees the handoff written on node A within 2 s", ms <= 2000, `${ms} ms`);
+    writeFileSync(join(sync, "seen-ms"), String(ms));
+    await page.getByLabel("Synthesis by receiver").fill("Potassium at 02:00; call rapid response if SpO2 < 90%.");
+    await page.getByRole("button", { name: "Save synthesis by receiver" }).click();
+    await page.getByRole("button", { name: "Acknowledge handoff" }).click();
+    await page.getByText(`Received and acknowledged by ${process.env.WL_USER}`).waitFor();
+    writeFileSync(join(sync, "acknowledged"), String(Date.now()));
+    await page.screenshot({ path: join(shots, "handoff-incoming.png"), fullPage: true });
+    check("acknowledges it", true);
+  } else {
+    await until("incoming-ready", 30000);
+    await page.getByRole("button", { name: "Watcher" }).click();
+    await page.getByLabel("Patient summary").fill("81-year-old man, pneumonia day 3, on 2 L oxygen.");
+    await page.getByRole("button", { name: "Save patient summary" }).click();
+    await page.getByLabel("Situation awareness").fill("If SpO2 below 90% then call the rapid response team");
+    await page.getByRole("button", { name: "Save situation awareness" }).click();
+    await page.getByLabel("Action list").fill("Recheck potassium, night nurse, 02:00\nChest X-ray, physician, 08:00");
+    await page.getByRole("button", { name: "Save action list" }).click();
+    await page.getByRole("button", { name: "Save action list" }).waitFor({ state: "visible" });
+    writeFileSync(join(sync, "handoff-written"), String(Date.now()));
+    check("writes the handoff with two actions", true);
+    const acked = Number(await until("acknowledged", 30000));
+    await page.getByText("Received and acknowledged by").waitFor({ timeout: 10000 });
+    check("sees the acknowledgment from node B", true, `${Date.now() - acked} ms after it`);
+    await page.screenshot({ path: join(shots, "handoff-outgoing.png"), fullPage: true });
+  }
+} catch (err) {
+  check("the scenario runs to its end", false, err.message.split("\n")[0]);
+  await page.screenshot({ path: join(shots, `handoff-${role}-failure.png`) }).catch(() => {});
+}
+await context.close();
+console.log(`${role}: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
