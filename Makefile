@@ -52,7 +52,7 @@ all: node/wardline-node node/wardline
 # The web UI: the files of web/ and one ES module of the htm package (Preact
 # and htm together), copied into build/web, which the node serves
 # (--web-root). npm installs the packages that web/package-lock.json pins.
-WEB_SRC := $(wildcard web/*.html web/*.js web/*.css)
+WEB_SRC := $(wildcard web/*.html web/*.js web/*.css web/*.svg)
 WEB_NPM := web/node_modules/.package-lock.json
 $(WEB_NPM): web/package-lock.json
 	@command -v npm >/dev/null || { \

@@ -1171,6 +1171,24 @@ static void route_history(struct wl_api *api, const struct wl_api_request *req,
 	      NULL);
 }
 
+static void route_devices(struct wl_api *api, wl_api_done_fn done,
+			  void *conn)
+{
+	struct wl_api_response r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.content_type = JSON_TYPE;
+	r.body = api->env.devices ? api->env.devices(api->env.arg)
+				  : strdup("{\"devices\":[]}");
+	if (r.body == NULL) {
+		fail(done, conn, 500, "internal", "out of memory");
+		return;
+	}
+	r.len = strlen(r.body);
+	done(conn, &r);
+}
+
 /* ---- dispatch ---- */
 
 void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
@@ -1237,6 +1255,8 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		route_entity(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/history") == 0)
 		route_history(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/devices") == 0)
+		route_devices(api, done, conn);
 	else
 		fail(done, conn, 404, "not_found", "no such route");
 	caller_done(&c);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "wardline/api.h"
@@ -41,6 +42,17 @@
  * mapped pages (wl_store_release_pages). The interval bounds the resident
  * memory that serving or taking a backfill leaves behind. */
 #define RELEASE_EVERY_BYTES (1u << 20)
+
+/* A peer this node linked to, remembered after its link went, so that
+ * the UI can say when each device last synced. */
+struct seen_device {
+	unsigned char node[32];
+	char name[WL_CERT_NAME_MAX + 1];
+	uint64_t last_sync_ms;
+	int linked;
+};
+
+#define DEVICES_MAX 256
 
 /* Per-link state the runtime keeps beside the transport's. */
 struct rt_link {
@@ -89,6 +101,9 @@ struct wl_runtime {
 	unsigned char (*revoked)[32];
 	size_t n_revoked;
 	struct wl_api *api; /* the web UI's API on the local HTTP port */
+	struct seen_device *devices; /* every peer linked since start */
+	size_t n_devices;
+	uint64_t alone_since_ms; /* when the last link went; 0 while linked */
 	struct wl_retention_policy policy;
 	int policy_changed; /* a policy event arrived since the last load */
 	uint64_t bodies_pruned;
@@ -744,6 +759,72 @@ static void share_addresses(struct wl_runtime *rt, struct rt_link *l)
 	wl_peer_share(l->peer, addrs, k);
 }
 
+/* Remember that the peer of L is linked (LINKED 1) or just went. */
+static void device_seen(struct wl_runtime *rt, const struct rt_link *l,
+			int linked)
+{
+	struct seen_device *d = NULL;
+	int any = 0;
+
+	for (size_t i = 0; i < rt->n_devices && d == NULL; i++)
+		if (memcmp(rt->devices[i].node, l->remote, 32) == 0)
+			d = &rt->devices[i];
+	if (d == NULL && rt->n_devices < DEVICES_MAX && rt->devices != NULL) {
+		d = &rt->devices[rt->n_devices++];
+		memcpy(d->node, l->remote, 32);
+	}
+	if (d != NULL) {
+		snprintf(d->name, sizeof(d->name), "%s", l->name);
+		d->linked = linked;
+		d->last_sync_ms = l->last_sync_ms ? l->last_sync_ms
+						  : d->last_sync_ms;
+	}
+	for (size_t i = 0; i < rt->n_devices; i++)
+		any |= rt->devices[i].linked;
+	if (any)
+		rt->alone_since_ms = 0;
+	else if (rt->alone_since_ms == 0)
+		rt->alone_since_ms = wl_hlc_system_wall(NULL);
+}
+
+/* The devices view of the API: this node, each peer seen and when it
+ * last synced, and since when no peer is reachable. */
+static char *devices_json(void *arg)
+{
+	struct wl_runtime *rt = arg;
+	json_t *list = json_array();
+	json_t *o;
+	char hex[65];
+	char *text, *copy;
+	json_free_t jfree = NULL;
+
+	for (size_t i = 0; list && i < rt->n_devices; i++) {
+		struct seen_device *d = &rt->devices[i];
+		uint64_t sync = d->last_sync_ms;
+
+		for (struct rt_link *l = rt->links; d->linked && l; l = l->next)
+			if (l->established && memcmp(l->remote, d->node, 32) == 0 &&
+			    l->last_sync_ms > sync)
+				sync = l->last_sync_ms;
+		wl_identity_hex(d->node, hex);
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s, s:b, s:I}", "node", hex,
+						"name", d->name, "linked",
+						d->linked, "last_sync_ms",
+						(json_int_t)sync));
+	}
+	o = json_pack("{s:s, s:s, s:I, s:o}", "node", rt->node_hex, "name",
+		      rt->cert_info.name, "alone_since_ms",
+		      (json_int_t)rt->alone_since_ms, "devices", list);
+	text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	copy = text ? strdup(text) : NULL;
+	json_get_alloc_funcs(NULL, &jfree);
+	if (text)
+		jfree(text);
+	return copy;
+}
+
 static void on_established(void *arg, struct wl_link *link)
 {
 	struct wl_runtime *rt = arg;
@@ -782,6 +863,7 @@ static void on_established(void *arg, struct wl_link *link)
 		wl_discovery_linked(c, wl_hlc_system_wall(NULL));
 	}
 
+	device_seen(rt, l, 1);
 	wl_info(MOD, "link up peer=%s name=%s addr=%s dialer=%s",
 		short_hex(l->remote, node), l->name, wl_link_address(link),
 		wl_link_is_dialer(link) ? "yes" : "no");
@@ -822,6 +904,8 @@ static void on_closed(void *arg, struct wl_link *link,
 			wl_link_address(link),
 			wl_transport_reason_name(reason));
 
+	if (l->established && reason != WL_LINK_DUPLICATE)
+		device_seen(rt, l, 0);
 	if (l->contact && l->contact->link == l && !rt->stopping) {
 		if (reason == WL_LINK_DUPLICATE)
 			l->contact->link = NULL;
@@ -1149,6 +1233,8 @@ static int start_api(struct wl_runtime *rt)
 	env.hlc = &rt->hlc;
 	memcpy(env.site_pk, rt->site_pk, 32);
 	env.loop = rt->loop;
+	env.devices = devices_json;
+	env.arg = rt;
 	return wl_api_new(&ac, &env, &rt->api);
 }
 
@@ -1314,6 +1400,8 @@ int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
 	rt->loop = loop;
 	rt->started_ms = wl_hlc_system_wall(NULL);
 	rt->revoked = calloc(REVOKED_MAX, 32);
+	rt->devices = calloc(DEVICES_MAX, sizeof(*rt->devices));
+	rt->alone_since_ms = rt->started_ms;
 	wl_hlc_init(&rt->hlc, NULL, NULL, cfg->max_skew_ms, 0);
 	if (rt->revoked == NULL ||
 	    wl_discovery_new((uint32_t)cfg->backoff_min_ms,
@@ -1354,6 +1442,7 @@ fail:
 	wl_discovery_free(rt->book);
 	free(rt->heads);
 	free(rt->revoked);
+	free(rt->devices);
 	free(rt);
 	return rc;
 }
@@ -1378,6 +1467,7 @@ static void on_handle_closed(uv_handle_t *h)
 	free(rt->queue);
 	free(rt->heads);
 	free(rt->revoked);
+	free(rt->devices);
 	free(rt);
 }
 

@@ -47,6 +47,7 @@ export const api = {
     call("POST", "/api/messages", { space, text, urgent }),
   update: (space, entity, fields) =>
     call("POST", "/api/entity", { space, entity, fields }),
+  devices: () => call("GET", "/api/devices"),
   history: (space, entity) =>
     call("GET", `/api/history?space=${space}&entity=${encodeURIComponent(entity)}`),
 };

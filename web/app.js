@@ -288,6 +288,38 @@ function Messages({ space, version }) {
     </section>`;
 }
 
+function ago(ms) {
+  if (!ms) return "never";
+  const s = Math.round((Date.now() - ms) / 1000);
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  return new Date(ms).toLocaleString();
+}
+
+function Devices({ info }) {
+  if (!info) return html`<p>Loading the devices…</p>`;
+  return html`
+    <section class="card" aria-labelledby="devices-title">
+      <h2 id="devices-title">Devices and sync</h2>
+      <p>This device: <strong>${info.name || info.node.slice(0, 16)}</strong></p>
+      ${info.devices.length === 0 && html`<p>No other device has linked to this one since it started.</p>`}
+      <table class="board">
+        <thead><tr><th scope="col">Device</th><th scope="col">State</th><th scope="col">Last synced</th></tr></thead>
+        <tbody>${info.devices.map((d) => html`<tr key=${d.node}>
+          <td>${d.name || d.node.slice(0, 16)}</td>
+          <td>${d.linked ? "Linked" : "Not reachable"}</td>
+          <td>${ago(d.last_sync_ms)}</td></tr>`)}</tbody>
+      </table>
+    </section>`;
+}
+
+function OfflineBanner({ info }) {
+  if (!info || !info.alone_since_ms) return null;
+  return html`<p class="offline" role="status">
+    No other device is reachable since ${new Date(info.alone_since_ms).toLocaleTimeString()}.
+    Your work is saved on this device and will be delivered when a device is back.</p>`;
+}
+
 function Workspace({ session, onLocked, onEnded }) {
   const [spaces, setSpaces] = useState([]);
   const [current, setCurrent] = useState(null);
@@ -310,10 +342,19 @@ function Workspace({ session, onLocked, onEnded }) {
     }).catch(handle);
   }, []);
   const [version, setVersion] = useState(0);
+  const [devices, setDevices] = useState(null);
+  useEffect(() => {
+    const load = () => api.devices().then(setDevices).catch(() => {});
+    load();
+    const timer = setInterval(load, 10000);
+    return () => clearInterval(timer);
+  }, [version]);
   useEffect(() => {
     if (current && current.kind === "ward") api.ward(current.id).then((w) => {
       setWard(w);
-      if (patient) setPatient(w.patients.find((p) => p.id === patient.id) || null);
+      // The patient open now, not when this request started: a late
+      // answer must not reopen a record the nurse closed.
+      setPatient((open) => open && (w.patients.find((p) => p.id === open.id) || null));
     }).catch(handle);
   }, [current, version]);
   // Live updates: the node says "changed" on a WebSocket whenever its
@@ -339,19 +380,22 @@ function Workspace({ session, onLocked, onEnded }) {
         class=${current && s.id === current.id ? "active" : ""}
         onClick=${() => { setCurrent(s); setPatient(null); }}>${s.name}${s.emergency ? " (emergency access)" : ""}</button>`)}
     </nav>
+    <${OfflineBanner} info=${devices} />
     ${error && html`<p class="error" role="alert">${error}</p>`}
-    ${!current && html`<p class="card">You belong to no space yet. An admin or charge nurse adds you.</p>`}
+    ${!current && tab !== "devices" && html`<p class="card">You belong to no space yet. An admin or charge nurse adds you.</p>`}
     ${current && html`
       <nav class="tabs" aria-label="Views">
         ${current.kind === "ward" && html`<button class=${tab === "board" ? "active" : ""} onClick=${() => setTab("board")}>Board</button>`}
         <button class=${tab === "messages" ? "active" : ""} onClick=${() => setTab("messages")}>Messages</button>
+        <button class=${tab === "devices" ? "active" : ""} onClick=${() => setTab("devices")}>Devices</button>
       </nav>
+      ${tab === "devices" && html`<${Devices} info=${devices} />`}
       ${tab === "board" && current.kind === "ward" && !patient &&
         html`<${Board} ward=${ward} onOpen=${setPatient} />`}
       ${tab === "board" && patient && html`<${Patient} space=${current} patient=${patient}
         handoff=${handoffOf(patient)} session=${session} live=${version * 1000}
         onBack=${() => setPatient(null)} onChanged=${() => setVersion(version + 1)} />`}
-      ${(tab === "messages" || current.kind !== "ward") && html`<${Messages} space=${current} version=${version} />`}`}`;
+      ${(tab === "messages" || (current.kind !== "ward" && tab !== "devices")) && html`<${Messages} space=${current} version=${version} />`}`}`;
 }
 
 function App() {

@@ -30,6 +30,8 @@
  *   POST /api/entity   {"space","entity","fields":{NAME:TEXT}}
  *                      set fields of a patient, handoff note or task
  *   GET  /api/history?space=HEX&entity=NAME -> every update of it
+ *   GET  /api/devices  -> this node's peers, when each last synced, and
+ *                         since when no peer is reachable
  * Every login, logout, refusal, view and write is audited.
  */
 #ifndef WARDLINE_API_H
@@ -66,6 +68,10 @@ struct wl_api_env {
 	struct wl_hlc *hlc;
 	unsigned char site_pk[32];
 	uv_loop_t *loop;
+	/* The devices view (GET /api/devices): a malloc'd JSON text, or
+	 * NULL. May be NULL. */
+	char *(*devices)(void *arg);
+	void *arg;
 };
 
 enum wl_api_method { WL_API_GET, WL_API_POST, WL_API_OTHER };

@@ -90,6 +90,11 @@ try {
     await page.getByText("Received and acknowledged by").waitFor({ timeout: 10000 });
     check("sees the acknowledgment from node B", true, `${Date.now() - acked} ms after it`);
     await page.screenshot({ path: join(shots, "handoff-outgoing.png"), fullPage: true });
+    await page.getByRole("button", { name: "Devices" }).click();
+    await page.getByText("Linked").waitFor();
+    check("the devices view shows node B linked",
+      await page.locator(".offline").count() === 0);
+    await page.screenshot({ path: join(shots, "devices-linked.png"), fullPage: true });
   }
 } catch (err) {
   check("the scenario runs to its end", false, err.message.split("\n")[0]);

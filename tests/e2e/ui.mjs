@@ -21,7 +21,9 @@ mkdirSync(shots, { recursive: true });
 
 let passed = 0;
 let failed = 0;
+let last = "start"; // the last check passed, to place a failure
 function check(name, ok, detail = "") {
+  last = name;
   if (ok) {
     passed++;
     console.log(`ok: ${name}`);
@@ -60,6 +62,14 @@ const context = await chromium.launchPersistentContext(process.env.WL_PROFILE, {
   viewport: { width: 1280, height: 800 },
 });
 const page = context.pages()[0] || await context.newPage();
+const pageErrors = [];
+page.on("pageerror", (err) => pageErrors.push(err.message));
+// Refused requests (the session probe before login) are expected; script
+// errors and CSP violations are not.
+page.on("console", (msg) => {
+  if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource"))
+    pageErrors.push(msg.text());
+});
 const start = Date.now();
 
 try {
@@ -146,6 +156,17 @@ try {
   await page.screenshot({ path: join(shots, "messages.png"), fullPage: true });
   await accessible(page, "messages view");
 
+  // A lone node: the banner says since when no device is reachable, and
+  // the devices view lists none.
+  await page.locator(".offline").waitFor({ timeout: 5000 });
+  check("the offline banner shows on a lone node",
+    (await page.locator(".offline").innerText()).includes("Your work is saved on this device"));
+  await page.getByRole("button", { name: "Devices" }).click();
+  await page.getByRole("heading", { name: "Devices and sync" }).waitFor();
+  await page.screenshot({ path: join(shots, "devices.png"), fullPage: true });
+  await accessible(page, "devices view");
+  await page.getByRole("button", { name: "Messages" }).click();
+
   // A state change without the CSRF token is refused, even from the page.
   const status = await page.evaluate(async () => (await fetch("/api/pin", {
     method: "POST", headers: { "Content-Type": "application/json" },
@@ -171,10 +192,13 @@ try {
   await page.getByRole("button", { name: "Log in" }).waitFor({ timeout: 10000 });
   check("five wrong PINs end the session", true);
 } catch (err) {
-  check("the scenario runs to its end", false, err.message.split("\n")[0]);
+  check("the scenario runs to its end", false,
+    `after "${last}": ${err.message.split("\n")[0]}`);
   await page.screenshot({ path: join(shots, "failure.png") }).catch(() => {});
 }
 
+check("the page logged no script error", pageErrors.length === 0,
+  pageErrors.slice(0, 3).join(" | "));
 console.log(`e2e: scenario took ${Date.now() - start} ms`);
 await context.close();
 console.log(`e2e: ${passed} passed, ${failed} failed`);
