@@ -904,7 +904,9 @@ static void on_closed(void *arg, struct wl_link *link,
 			wl_link_address(link),
 			wl_transport_reason_name(reason));
 
-	if (l->established && reason != WL_LINK_DUPLICATE)
+	/* Another link to the same node may still be up (the duplicate
+	 * rule closes one of two); the device is gone only with the last. */
+	if (l->established && find_established(rt, l->remote, l) == NULL)
 		device_seen(rt, l, 0);
 	if (l->contact && l->contact->link == l && !rt->stopping) {
 		if (reason == WL_LINK_DUPLICATE)

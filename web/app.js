@@ -400,8 +400,9 @@ function Workspace({ session, onLocked, onEnded }) {
 
 function App() {
   const [session, setSession] = useState(null);
-  const [state, setState] = useState("loading"); // loading, login, pin, active, locked
+  const [state, setState] = useState("loading"); // loading, login, active, locked
   const [notice, setNotice] = useState("");
+  const [needPin, setNeedPin] = useState(false); // offered after each login
   const [left, setLeft] = useState(0);
   const last = useRef(Date.now());
 
@@ -451,7 +452,7 @@ function App() {
   if (state === "loading") return html`<p class="loading">Loading Wardline…</p>`;
   if (state === "login")
     return html`${notice && html`<p class="notice" role="status">${notice}</p>`}
-      <${Login} onDone=${(s) => { setSession(s); setNotice(""); setState("pin"); }} />`;
+      <${Login} onDone=${(s) => { setSession(s); setNotice(""); setNeedPin(true); setState("active"); }} />`;
   if (state === "locked")
     return html`<${Locked} session=${session} onUnlocked=${() => setState("active")} onEnded=${ended} />`;
 
@@ -466,7 +467,7 @@ function App() {
       }}>Lock</button>
       <button class="secondary" onClick=${() => ended("")}>Log out</button>
     </header>
-    ${state === "pin" && html`<${PinSetup} onDone=${() => setState("active")} />`}
+    ${needPin && html`<${PinSetup} onDone=${() => setNeedPin(false)} />`}
     ${state === "active" && html`<${Workspace} session=${session}
       onLocked=${() => setState("locked")} onEnded=${ended} />`}`;
 }

@@ -20,6 +20,7 @@ const shots = join(here, "screenshots");
 mkdirSync(shots, { recursive: true });
 let passed = 0;
 let failed = 0;
+let step = "start"; // where the scenario is, to place a failure
 function check(name, ok, detail = "") {
   if (ok) passed++;
   else failed++;
@@ -44,11 +45,22 @@ const context = await chromium.launchPersistentContext(process.env.WL_PROFILE, {
 const page = context.pages()[0] || await context.newPage();
 
 try {
-  await page.goto(process.env.WL_BASE + "/");
+  step = "open the UI";
+  for (let tries = 0; ; tries++) {
+    try {
+      await page.goto(process.env.WL_BASE + "/");
+      break;
+    } catch (err) {
+      if (tries === 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  step = "log in";
   await page.getByLabel("Username").fill(process.env.WL_USER);
   await page.getByLabel("Password").fill(process.env.WL_PW);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("button", { name: "Later" }).click();
+  step = "open bed 4";
   await page.getByRole("button", { name: "Hollis Quarrington" }).click();
   await page.getByRole("heading", { name: /Hollis Quarrington, bed 4/ }).waitFor();
 
@@ -75,7 +87,9 @@ try {
     await page.screenshot({ path: join(shots, "handoff-incoming.png"), fullPage: true });
     check("acknowledges it", true);
   } else {
+    step = "wait for the incoming nurse";
     await until("incoming-ready", 30000);
+    step = "write the handoff";
     await page.getByRole("button", { name: "Watcher" }).click();
     await page.getByLabel("Patient summary").fill("81-year-old man, pneumonia day 3, on 2 L oxygen.");
     await page.getByRole("button", { name: "Save patient summary" }).click();
@@ -86,18 +100,21 @@ try {
     await page.getByRole("button", { name: "Save action list" }).waitFor({ state: "visible" });
     writeFileSync(join(sync, "handoff-written"), String(Date.now()));
     check("writes the handoff with two actions", true);
+    step = "wait for the acknowledgment";
     const acked = Number(await until("acknowledged", 30000));
     await page.getByText("Received and acknowledged by").waitFor({ timeout: 10000 });
     check("sees the acknowledgment from node B", true, `${Date.now() - acked} ms after it`);
     await page.screenshot({ path: join(shots, "handoff-outgoing.png"), fullPage: true });
+    step = "devices view";
     await page.getByRole("button", { name: "Devices" }).click();
-    await page.getByText("Linked").waitFor();
+    await page.getByRole("cell", { name: "Linked", exact: true }).waitFor({ timeout: 12000 });
     check("the devices view shows node B linked",
       await page.locator(".offline").count() === 0);
     await page.screenshot({ path: join(shots, "devices-linked.png"), fullPage: true });
   }
 } catch (err) {
-  check("the scenario runs to its end", false, err.message.split("\n")[0]);
+  check("the scenario runs to its end", false,
+    `at "${step}": ${err.message.split("\n")[0]}`);
   await page.screenshot({ path: join(shots, `handoff-${role}-failure.png`) }).catch(() => {});
 }
 await context.close();
