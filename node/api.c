@@ -809,12 +809,12 @@ static void route_ward(struct wl_api *api, const struct wl_api_request *req,
 
 	if (s == NULL)
 		return;
-	if (s->kind != WL_SPACE_WARD || c->keyring == NULL ||
-	    wl_ward_new(s->id, &w) != 0 ||
+	if ((s->kind != WL_SPACE_WARD && s->kind != WL_SPACE_ROLE_MAILBOX) ||
+	    c->keyring == NULL || wl_ward_new(s->id, &w) != 0 ||
 	    wl_ward_load(w, api->env.store, c->keyring) != 0) {
 		wl_ward_free(w);
 		fail(done, conn, 409, "unreadable",
-		     "not a ward, or no key of it yet");
+		     "not a ward or mailbox, or no key of it yet");
 		return;
 	}
 	patients = json_array();
@@ -972,6 +972,14 @@ static enum wl_action entity_action(const char *entity, json_t *fields)
 	}
 	if (strncmp(entity, "task/", 5) == 0)
 		return WL_ACTION_MANAGE_TASKS;
+	if (strncmp(entity, "request/", 8) == 0) {
+		/* A medication clarification request: the pharmacist's
+		 * answer sets its state. */
+		if (json_object_get(fields, "state") != NULL ||
+		    json_object_get(fields, "answer") != NULL)
+			return WL_ACTION_CONFIRM_MEDICATION;
+		return WL_ACTION_REQUEST_MEDICATION_CLARIFICATION;
+	}
 	return WL_ACTION_UPDATE_PATIENT;
 }
 

@@ -288,6 +288,82 @@ function Messages({ space, version }) {
     </section>`;
 }
 
+const ANSWERS = { confirmed: "Confirmed", changed: "Changed", rejected: "Rejected" };
+
+function newId() {
+  const b = new Uint8Array(8);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+// Medication clarification requests in the pharmacy mailbox: clinicians
+// ask, pharmacists confirm, change or reject with a comment.
+function Pharmacy({ space, session, version, onChanged }) {
+  const [requests, setRequests] = useState([]);
+  const [form, setForm] = useState({ patient: "", drug: "", dose: "", route: "", question: "" });
+  const [comment, setComment] = useState({});
+  const [error, setError] = useState("");
+  const pharmacist = session.role === "pharmacist";
+
+  useEffect(() => {
+    api.ward(space.id).then((w) => setRequests(
+      w.entities.filter((e) => e.id.startsWith("request/"))
+        .sort((a, b) => (a.fields.asked_at < b.fields.asked_at ? 1 : -1)))).catch((e) => setError(e.message));
+  }, [space.id, version]);
+
+  async function ask(e) {
+    e.preventDefault();
+    try {
+      await api.update(space.id, `request/${newId()}`, {
+        ...form, asked_by: session.user, asked_at: new Date().toISOString().slice(0, 16).replace("T", " "),
+      });
+      setForm({ patient: "", drug: "", dose: "", route: "", question: "" });
+      onChanged();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  async function answer(r, state) {
+    try {
+      await api.update(space.id, r.id, { state, answer: comment[r.id] || "", answered_by: session.user });
+      onChanged();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  const input = (name, label) => html`<label>${label}
+    <input name=${name} value=${form[name]} required
+      onInput=${(e) => setForm({ ...form, [name]: e.target.value })} /></label>`;
+
+  return html`
+    <section class="card" aria-labelledby="pharmacy-title">
+      <h2 id="pharmacy-title">${space.name}: medication clarification</h2>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      ${!pharmacist && html`<form class="request" onSubmit=${ask}>
+        ${input("patient", "Patient and bed")} ${input("drug", "Drug")}
+        ${input("dose", "Dose")} ${input("route", "Route")}
+        <label>Question<textarea name="question" value=${form.question} required
+          onInput=${(e) => setForm({ ...form, question: e.target.value })} /></label>
+        <button type="submit">Ask the pharmacy</button>
+      </form>`}
+      <ul class="requests">${requests.map((r) => {
+        const f = r.fields;
+        const state = f.state || "open";
+        return html`<li key=${r.id} class=${"request " + state}>
+          <p><strong>${f.patient}</strong>: ${f.drug} ${f.dose} ${f.route}</p>
+          <p>${f.question} <span class="muted">(${f.asked_by}, ${f.asked_at})</span></p>
+          <p class="state">${state === "open" ? "Waiting for the pharmacy"
+            : `${ANSWERS[state] || state} by ${f.answered_by}${f.answer ? ": " + f.answer : ""}`}</p>
+          ${pharmacist && state === "open" && html`
+            <label>Comment<textarea value=${comment[r.id] || ""}
+              onInput=${(e) => setComment({ ...comment, [r.id]: e.target.value })} /></label>
+            ${Object.keys(ANSWERS).map((k) => html`<button class="secondary"
+              onClick=${() => answer(r, k)}>${ANSWERS[k].replace(/d$/, "")}</button> `)}`}
+        </li>`;
+      })}</ul>
+    </section>`;
+}
+
 function ago(ms) {
   if (!ms) return "never";
   const s = Math.round((Date.now() - ms) / 1000);
@@ -378,7 +454,11 @@ function Workspace({ session, onLocked, onEnded }) {
     <nav class="spaces" aria-label="Spaces">
       ${spaces.map((s) => html`<button key=${s.id}
         class=${current && s.id === current.id ? "active" : ""}
-        onClick=${() => { setCurrent(s); setPatient(null); }}>${s.name}${s.emergency ? " (emergency access)" : ""}</button>`)}
+        onClick=${() => {
+          setCurrent(s);
+          setPatient(null);
+          setTab(s.kind === "ward" ? "board" : s.kind === "role_mailbox" ? "pharmacy" : "messages");
+        }}>${s.name}${s.emergency ? " (emergency access)" : ""}</button>`)}
     </nav>
     <${OfflineBanner} info=${devices} />
     ${error && html`<p class="error" role="alert">${error}</p>`}
@@ -386,16 +466,19 @@ function Workspace({ session, onLocked, onEnded }) {
     ${current && html`
       <nav class="tabs" aria-label="Views">
         ${current.kind === "ward" && html`<button class=${tab === "board" ? "active" : ""} onClick=${() => setTab("board")}>Board</button>`}
+        ${current.kind === "role_mailbox" && html`<button class=${tab === "pharmacy" ? "active" : ""} onClick=${() => setTab("pharmacy")}>Requests</button>`}
         <button class=${tab === "messages" ? "active" : ""} onClick=${() => setTab("messages")}>Messages</button>
         <button class=${tab === "devices" ? "active" : ""} onClick=${() => setTab("devices")}>Devices</button>
       </nav>
       ${tab === "devices" && html`<${Devices} info=${devices} />`}
+      ${tab === "pharmacy" && current.kind === "role_mailbox" && html`<${Pharmacy} space=${current}
+        session=${session} version=${version} onChanged=${() => setVersion(version + 1)} />`}
       ${tab === "board" && current.kind === "ward" && !patient &&
         html`<${Board} ward=${ward} onOpen=${setPatient} />`}
       ${tab === "board" && patient && html`<${Patient} space=${current} patient=${patient}
         handoff=${handoffOf(patient)} session=${session} live=${version * 1000}
         onBack=${() => setPatient(null)} onChanged=${() => setVersion(version + 1)} />`}
-      ${(tab === "messages" || (current.kind !== "ward" && tab !== "devices")) && html`<${Messages} space=${current} version=${version} />`}`}`;
+      ${(tab === "messages" || (current.kind === "direct" && tab !== "devices")) && html`<${Messages} space=${current} version=${version} />`}`}`;
 }
 
 function App() {

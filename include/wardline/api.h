@@ -24,11 +24,13 @@
  *   POST /api/unlock   {"pin"}      unlock an idle-locked session
  *   POST /api/lock                  lock the session now
  *   GET  /api/spaces   -> the spaces the user belongs to
- *   GET  /api/ward?space=HEX        -> patients of a ward (census board)
+ *   GET  /api/ward?space=HEX        -> patients and other entities of a
+ *                                      ward (census board) or mailbox
  *   GET  /api/messages?space=HEX    -> messages of a space
  *   POST /api/messages {"space","text","urgent"}
  *   POST /api/entity   {"space","entity","fields":{NAME:TEXT}}
- *                      set fields of a patient, handoff note or task
+ *                      set fields of a patient, handoff note, task or
+ *                      medication clarification request ("request/")
  *   GET  /api/history?space=HEX&entity=NAME -> every update of it
  *   GET  /api/devices  -> this node's peers, when each last synced, and
  *                         since when no peer is reachable

@@ -35,8 +35,16 @@ as_alice space create --kind audit --name Audit
 	--admin-password-file "$work/alice.pw" --username nina \
 	--display-name "Nina Nurse" --role nurse \
 	--password-file "$work/nina.pw" >/dev/null
+printf 'pharmacy counter at noon\n' >"$work/paul.pw"
+"$WL" user add --data-dir "$work/n1" --admin alice \
+	--admin-password-file "$work/alice.pw" --username paul \
+	--display-name "Paul Pharmacist" --role pharmacist \
+	--password-file "$work/paul.pw" >/dev/null
 as_alice space create --kind ward --name "4 West"
 as_alice space add --space "4 West" --user nina
+as_alice space create --kind role_mailbox --name Pharmacy
+as_alice space add --space Pharmacy --user nina
+as_alice space add --space Pharmacy --user paul
 patients=0
 while IFS='|' read -r bed name age sex severity problems; do
 	printf 'name=%s\nbed=%s\nage=%s\nsex=%s\nseverity=%s\nproblems=%s\n' \
@@ -66,6 +74,7 @@ done
 
 printf 'Written on another screen: bed 5 lactate 4.1\n' >"$work/live.txt"
 WL_BASE="http://127.0.0.1:$http_port" WL_NURSE_PW="night shift on ward four" \
+	WL_PHARMACIST_PW="pharmacy counter at noon" \
 	WL_PATIENTS=$patients WL_PROFILE="$work/profile" \
 	WL_DATA="$work/n1" WL_NURSE_PWFILE="$work/nina.pw" \
 	WL_LIVE_TEXT="$work/live.txt" node tests/e2e/ui.mjs

@@ -156,6 +156,21 @@ try {
   await page.screenshot({ path: join(shots, "messages.png"), fullPage: true });
   await accessible(page, "messages view");
 
+  // The pharmacy: the nurse asks a medication clarification question.
+  await page.getByRole("button", { name: "Pharmacy" }).click();
+  await page.getByLabel("Patient and bed").fill("Bed 4, Hollis Quarrington");
+  await page.getByLabel("Drug").fill("Enoxaparin");
+  await page.getByLabel("Dose").fill("40 mg");
+  await page.getByLabel("Route").fill("subcutaneous");
+  await page.getByLabel("Question").fill("Creatinine clearance 25 mL/min: reduce to 30 mg?");
+  await page.getByRole("button", { name: "Ask the pharmacy" }).click();
+  await page.getByText("Waiting for the pharmacy").waitFor();
+  check("a medication clarification request is sent", true);
+  await page.screenshot({ path: join(shots, "pharmacy-request.png"), fullPage: true });
+  await accessible(page, "pharmacy view");
+  await page.getByRole("button", { name: "4 West" }).click();
+  await page.getByRole("button", { name: "Messages" }).click();
+
   // A lone node: the banner says since when no device is reachable, and
   // the devices view lists none.
   await page.locator(".offline").waitFor({ timeout: 5000 });
@@ -191,6 +206,21 @@ try {
   }
   await page.getByRole("button", { name: "Log in" }).waitFor({ timeout: 10000 });
   check("five wrong PINs end the session", true);
+
+  // The pharmacist answers the request.
+  await page.getByLabel("Username").fill("paul");
+  await page.getByLabel("Password").fill(process.env.WL_PHARMACIST_PW);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Later" }).click();
+  await page.getByRole("button", { name: "Pharmacy" }).click();
+  await page.getByText("Creatinine clearance 25 mL/min").waitFor();
+  check("the pharmacist sees no ward he is not a member of",
+    await page.getByRole("button", { name: "4 West" }).count() === 0);
+  await page.getByLabel("Comment").fill("Yes, 30 mg once daily; recheck in 48 h.");
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByText("Confirmed by paul: Yes, 30 mg once daily").waitFor();
+  check("the pharmacist confirms with a comment", true);
+  await page.screenshot({ path: join(shots, "pharmacy-answer.png"), fullPage: true });
 } catch (err) {
   check("the scenario runs to its end", false,
     `after "${last}": ${err.message.split("\n")[0]}`);
