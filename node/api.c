@@ -1179,6 +1179,43 @@ static void route_history(struct wl_api *api, const struct wl_api_request *req,
 	      NULL);
 }
 
+/* GET /api/members?space=HEX: who holds the space's key now, for picking
+ * the incoming nurse of a handoff. */
+static void route_members(struct wl_api *api, const struct wl_api_request *req,
+			  struct caller *c, wl_api_done_fn done, void *conn)
+{
+	unsigned char (*ids)[16] = malloc(512 * 16);
+	json_t *list = json_array();
+	int via_grant = 0;
+	size_t n;
+	const struct wl_space *s = space_for(api, c, req->query,
+					     WL_ACTION_READ, &via_grant, done,
+					     conn);
+
+	if (s == NULL || ids == NULL) {
+		if (s != NULL)
+			fail(done, conn, 500, "internal", "out of memory");
+		free(ids);
+		json_decref(list);
+		return;
+	}
+	n = wl_space_recipients(c->f.spaces, s, wl_hlc_system_wall(NULL), ids,
+				512);
+	for (size_t i = 0; i < n && i < 512; i++) {
+		const struct wl_user *u = wl_users_by_id(c->f.users, ids[i]);
+
+		if (u == NULL || u->bundle.role == WL_ROLE_ADMIN)
+			continue;
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:s}", "user",
+					u->bundle.username, "display_name",
+					u->bundle.display_name, "role",
+					wl_access_role_name(u->bundle.role)));
+	}
+	free(ids);
+	reply(done, conn, 200, json_pack("{s:o}", "members", list), NULL);
+}
+
 static void route_devices(struct wl_api *api, wl_api_done_fn done,
 			  void *conn)
 {
@@ -1265,6 +1302,8 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		route_history(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/devices") == 0)
 		route_devices(api, done, conn);
+	else if (!post && strcmp(path, "/api/members") == 0)
+		route_members(api, req, &c, done, conn);
 	else
 		fail(done, conn, 404, "not_found", "no such route");
 	caller_done(&c);

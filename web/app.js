@@ -364,6 +364,85 @@ function Pharmacy({ space, session, version, onChanged }) {
     </section>`;
 }
 
+// The shift handoff: the outgoing nurse picks the incoming nurse and the
+// patients; each goes from given to received when the receiver
+// acknowledges it in the patient's record. The sheet prints.
+function ShiftHandoff({ space, ward, session, onChanged }) {
+  const [members, setMembers] = useState([]);
+  const [to, setTo] = useState("");
+  const [picked, setPicked] = useState({});
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    api.members(space.id).then((r) => setMembers(
+      r.members.filter((m) => m.user !== session.user))).catch((e) => setError(e.message));
+  }, [space.id]);
+  if (!ward) return html`<p>Loading the ward…</p>`;
+
+  const patients = [...ward.patients].sort(
+    (a, b) => Number(a.fields.bed || 0) - Number(b.fields.bed || 0));
+  const handoff = (p) => (ward.entities.find(
+    (e) => e.id === "handoff/" + p.id.slice("patient/".length)) || { fields: {} }).fields;
+  const given = patients.filter((p) => handoff(p).given_to);
+  const received = given.filter((p) => handoff(p).acknowledged_by);
+
+  async function give() {
+    setError("");
+    const at = new Date().toISOString().slice(0, 16).replace("T", " ");
+    try {
+      for (const p of patients.filter((x) => picked[x.id])) {
+        await api.update(space.id, "handoff/" + p.id.slice("patient/".length), {
+          patient: p.id, given_by: session.user, given_to: to, given_at: at,
+        });
+      }
+      setPicked({});
+      onChanged();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+
+  return html`
+    <section class="card shift" aria-labelledby="shift-title">
+      <h2 id="shift-title">Shift handoff</h2>
+      <p class="progress" role="status">${`${received.length} of ${given.length} handed-over patients received; ${patients.length - given.length} not handed over yet.`}</p>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <label>Incoming nurse
+        <select name="incoming" value=${to} onChange=${(e) => setTo(e.target.value)}>
+          <option value="">Choose…</option>
+          ${members.map((m) => html`<option value=${m.user}>${m.display_name} (${m.role.replace(/_/g, " ")})</option>`)}
+        </select>
+      </label>
+      <ul class="pick">${patients.map((p) => {
+        const h = handoff(p);
+        const state = h.acknowledged_by ? `received by ${h.acknowledged_by}`
+          : h.given_to ? `given to ${h.given_to}` : "not handed over";
+        return html`<li key=${p.id}><label class="check">
+          <input type="checkbox" checked=${!!picked[p.id]}
+            onChange=${(e) => setPicked({ ...picked, [p.id]: e.target.checked })} />
+          Bed ${p.fields.bed}: ${p.fields.name} <span class="muted">(${state})</span></label></li>`;
+      })}</ul>
+      <button disabled=${!to || !Object.values(picked).some(Boolean)} onClick=${give}>Give handoff</button>
+      <button class="secondary" onClick=${() => window.print()}>Print handoff sheet</button>
+      <div class="print-sheet">
+        <h2>${space.name}: handoff sheet, ${new Date().toLocaleString()}</h2>
+        ${patients.map((p) => {
+          const h = handoff(p);
+          return html`<article key=${p.id}>
+            <h3>Bed ${p.fields.bed}: ${p.fields.name}, ${p.fields.age || "?"} ${p.fields.sex || ""}</h3>
+            <p><strong>Illness severity:</strong> ${SEVERITY[p.fields.severity] || "Not set"};
+              <strong>code status:</strong> ${p.fields.code_status || "Not set"};
+              <strong>allergies:</strong> ${p.fields.allergies || "none recorded"}</p>
+            <p><strong>Patient summary:</strong> ${h.summary || ""}</p>
+            <p><strong>Action list:</strong> ${h.actions || ""}</p>
+            <p><strong>Situation awareness:</strong> ${h.contingency || ""}</p>
+            <p><strong>Synthesis by receiver:</strong> ${h.synthesis || ""}</p>
+          </article>`;
+        })}
+      </div>
+    </section>`;
+}
+
 function ago(ms) {
   if (!ms) return "never";
   const s = Math.round((Date.now() - ms) / 1000);
@@ -466,11 +545,14 @@ function Workspace({ session, onLocked, onEnded }) {
     ${current && html`
       <nav class="tabs" aria-label="Views">
         ${current.kind === "ward" && html`<button class=${tab === "board" ? "active" : ""} onClick=${() => setTab("board")}>Board</button>`}
+        ${current.kind === "ward" && html`<button class=${tab === "shift" ? "active" : ""} onClick=${() => setTab("shift")}>Shift handoff</button>`}
         ${current.kind === "role_mailbox" && html`<button class=${tab === "pharmacy" ? "active" : ""} onClick=${() => setTab("pharmacy")}>Requests</button>`}
         <button class=${tab === "messages" ? "active" : ""} onClick=${() => setTab("messages")}>Messages</button>
         <button class=${tab === "devices" ? "active" : ""} onClick=${() => setTab("devices")}>Devices</button>
       </nav>
       ${tab === "devices" && html`<${Devices} info=${devices} />`}
+      ${tab === "shift" && current.kind === "ward" && html`<${ShiftHandoff} space=${current} ward=${ward}
+        session=${session} onChanged=${() => setVersion(version + 1)} />`}
       ${tab === "pharmacy" && current.kind === "role_mailbox" && html`<${Pharmacy} space=${current}
         session=${session} version=${version} onChanged=${() => setVersion(version + 1)} />`}
       ${tab === "board" && current.kind === "ward" && !patient &&

@@ -32,6 +32,7 @@
  *                      set fields of a patient, handoff note, task or
  *                      medication clarification request ("request/")
  *   GET  /api/history?space=HEX&entity=NAME -> every update of it
+ *   GET  /api/members?space=HEX -> who holds the space's key (not admins)
  *   GET  /api/devices  -> this node's peers, when each last synced, and
  *                         since when no peer is reachable
  * Every login, logout, refusal, view and write is audited.

@@ -40,8 +40,14 @@ printf 'pharmacy counter at noon\n' >"$work/paul.pw"
 	--admin-password-file "$work/alice.pw" --username paul \
 	--display-name "Paul Pharmacist" --role pharmacist \
 	--password-file "$work/paul.pw" >/dev/null
+printf 'charge nurse on ward four\n' >"$work/carla.pw"
+"$WL" user add --data-dir "$work/n1" --admin alice \
+	--admin-password-file "$work/alice.pw" --username carla \
+	--display-name "Carla Charge" --role charge_nurse \
+	--password-file "$work/carla.pw" >/dev/null
 as_alice space create --kind ward --name "4 West"
 as_alice space add --space "4 West" --user nina
+as_alice space add --space "4 West" --user carla
 as_alice space create --kind role_mailbox --name Pharmacy
 as_alice space add --space Pharmacy --user nina
 as_alice space add --space Pharmacy --user paul

@@ -156,6 +156,24 @@ try {
   await page.screenshot({ path: join(shots, "messages.png"), fullPage: true });
   await accessible(page, "messages view");
 
+  // The shift handoff: give two patients to the charge nurse; bed 4 was
+  // acknowledged already, so one of two is received.
+  await page.getByRole("button", { name: "Board" }).click();
+  await page.getByRole("button", { name: "Shift handoff" }).click();
+  await page.getByLabel("Incoming nurse").selectOption("carla");
+  await page.getByLabel(/Bed 4: Hollis Quarrington/).check();
+  await page.getByLabel(/Bed 5: Oren Lachapelle/).check();
+  await page.getByRole("button", { name: "Give handoff" }).click();
+  await page.getByText("1 of 2 handed-over patients received").waitFor();
+  check("the shift handoff shows its progress", true);
+  await page.screenshot({ path: join(shots, "shift-handoff.png"), fullPage: true });
+  await accessible(page, "shift handoff view");
+  await page.emulateMedia({ media: "print" });
+  await page.screenshot({ path: join(shots, "handoff-sheet-print.png"), fullPage: true });
+  check("the printed sheet lists every patient's I-PASS",
+    (await page.locator(".print-sheet article").count()) === Number(process.env.WL_PATIENTS));
+  await page.emulateMedia({ media: "screen" });
+
   // The pharmacy: the nurse asks a medication clarification question.
   await page.getByRole("button", { name: "Pharmacy" }).click();
   await page.getByLabel("Patient and bed").fill("Bed 4, Hollis Quarrington");
