@@ -1,7 +1,7 @@
 /* Audit records: what happened, to whom, where, sealed for the audit space.
  *
- * Every node writes audit records about what its users did and tried, but
- * a node holds no space key of its own, and no node may read the trail
+ * Every node writes audit records about what its users did and tried. A
+ * node has no space key of its own, and no node may read the trail
  * without an admin or compliance officer's session. So the audit space has
  * a key pair per epoch: the secret half is derived from the epoch's space
  * key, which members receive in envelopes like any space key; the public

@@ -42,7 +42,8 @@ struct wl_fhir_patient {
 	int lists_cut; /* a list was longer than WL_FHIR_LIST_MAX and cut */
 };
 
-/* Where a bundle was refused. ENTRY is 1-based, 0 for the bundle itself. */
+/* The place a bundle was refused at. ENTRY is 1-based, 0 for the bundle
+ * itself. */
 struct wl_fhir_error {
 	size_t entry;
 	char resource[32]; /* resourceType of the entry, or "Bundle" */
@@ -51,7 +52,7 @@ struct wl_fhir_error {
 };
 
 /* Read the bundle of LEN bytes at BUF into *OUT (written only on
- * success). On failure *ERR (may be NULL) says where. Returns 0, or
+ * success). On failure *ERR (may be NULL) names the place. Returns 0, or
  * WL_ETOOBIG (above WL_FHIR_BUNDLE_MAX), WL_EINVAL (not a JSON object, or
  * a field at fault) or WL_ENOTFOUND (no Patient). */
 int wl_fhir_read(const unsigned char *buf, size_t len,

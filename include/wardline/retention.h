@@ -59,7 +59,7 @@ struct wl_retention_policy {
 void wl_retention_defaults(struct wl_retention_policy *p);
 
 /* Encode P's days (for message, receipt, entity_update and audit) and
- * holds as compact JSON with sorted keys. Returns 0, WL_EINVAL (a value the
+ * legal holds as compact JSON with sorted keys. Returns 0, WL_EINVAL (a value the
  * decoder rejects) or WL_ETOOBIG. */
 int wl_retention_encode(const struct wl_retention_policy *p,
 			unsigned char *out, size_t outsize, size_t *outlen);

@@ -4,7 +4,7 @@
  * mailbox (the pharmacy) or the site's one audit space. Everything written
  * in a space is encrypted under the key of one of its epochs. The members
  * and epochs are public to the site, so that any node can check who may
- * hold a key without holding it; the keys are not.
+ * hold a key without holding it. The keys themselves are not public.
  *
  * A membership event (WL_KIND_MEMBERSHIP, author-signed, cleartext JSON
  * body, see wl_space_change_encode) does one of:
@@ -131,7 +131,7 @@ struct wl_space_grant {
 	unsigned char event_id[WL_EVENT_ID_SIZE];
 };
 
-/* Who started each epoch; the fold accepts that user's envelopes. */
+/* The start of an epoch: its starter's envelopes are accepted. */
 struct wl_space_epoch {
 	uint32_t epoch;
 	unsigned char starter[WL_KEYS_USER_ID_SIZE];
@@ -140,8 +140,8 @@ struct wl_space_epoch {
 	unsigned char audit_pk[32];
 };
 
-/* An accepted envelope: RECIPIENT holds the key of EPOCH, sealed at HLC
- * to the X25519 key the recipient had then. */
+/* An accepted envelope: the key of EPOCH for RECIPIENT, sealed at HLC to
+ * the X25519 key the recipient had then. */
 struct wl_space_sealed {
 	unsigned char recipient[WL_KEYS_USER_ID_SIZE];
 	uint32_t epoch;
@@ -173,7 +173,7 @@ struct wl_spaces_stats {
 	uint64_t rejected_decode;  /* body is not a valid change or envelope */
 	uint64_t rejected_auth;    /* missing or bad author signature */
 	uint64_t rejected_author;  /* author is no user, or disabled */
-	uint64_t rejected_denied;  /* the access table says no */
+	uint64_t rejected_denied;  /* the access table denies it */
 	uint64_t rejected_invalid; /* unknown space or user, bad epoch */
 };
 
