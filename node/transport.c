@@ -501,6 +501,17 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct http_session *s = user;
 	const char *path = in ? (const char *)in : "/";
 
+	/* Some events come without per-session memory: a connection that
+	 * closed before its first request, or one that became a
+	 * WebSocket. */
+	if (s == NULL && reason != LWS_CALLBACK_HTTP_BIND_PROTOCOL &&
+	    reason != LWS_CALLBACK_HTTP_DROP_PROTOCOL &&
+	    (reason == LWS_CALLBACK_HTTP || reason == LWS_CALLBACK_HTTP_BODY ||
+	     reason == LWS_CALLBACK_HTTP_BODY_COMPLETION ||
+	     reason == LWS_CALLBACK_HTTP_WRITEABLE ||
+	     reason == LWS_CALLBACK_CLOSED_HTTP))
+		return reason == LWS_CALLBACK_CLOSED_HTTP ? 0 : -1;
+
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		http_session_clear(t, s);
@@ -556,6 +567,8 @@ static int ui_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	(void)in;
 	(void)len;
+	if (u == NULL && reason != LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION)
+		return 0;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return ui_filter(t, wsi);

@@ -60,6 +60,8 @@ outgoing_rc=$?
 wait "$incoming"
 incoming_rc=$?
 cat "$NET_WORK/outgoing.out" "$NET_WORK/incoming.out"
+echo "link events:"
+grep -h "link \(up\|closed\)" "$NET_WORK/n1.log" "$NET_WORK/n2.log" | head -20
 net_check "the outgoing nurse's browser passes" test "$outgoing_rc" -eq 0
 net_check "the incoming nurse's browser passes" test "$incoming_rc" -eq 0
 net_summary two-nodes

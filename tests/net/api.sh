@@ -122,6 +122,9 @@ check "the live-update WebSocket opens from this node's page" \
 	test "$(ws "$base")" = 101
 check "a WebSocket from a foreign Origin is refused" \
 	test "$(ws http://evil.example)" != 101
+# Closed WebSockets once crashed the node: it must still answer.
+check "the node still serves after the WebSockets closed" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' "$base/status")" = 200
 check "logout" \
 	test "$(req POST /api/logout '{}' -H "X-CSRF-Token: $csrf")" = 200
 check "no session after logout" test "$(req GET /api/session)" = 401
