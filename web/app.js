@@ -109,6 +109,8 @@ function Countdown({ ms }) {
 }
 
 function Board({ ward, onOpen }) {
+  const tasksOf = (p) => ward.entities.filter(
+    (e) => e.id.startsWith("task/") && e.fields.patient === p.id && (e.fields.state || "open") === "open");
   if (!ward) return html`<p>Loading the ward…</p>`;
   const patients = [...ward.patients].sort(
     (a, b) => Number(a.fields.bed || 0) - Number(b.fields.bed || 0));
@@ -119,7 +121,7 @@ function Board({ ward, onOpen }) {
         <th scope="col">Bed</th><th scope="col">Patient</th><th scope="col">Age, sex</th>
         <th scope="col">Severity</th><th scope="col">Main problems</th>
         <th scope="col">Allergies</th><th scope="col">Code status</th>
-        <th scope="col">Nurse</th>
+        <th scope="col">Nurse</th><th scope="col">Open tasks</th>
       </tr></thead>
       <tbody>${patients.map((p) => {
         const f = p.fields;
@@ -133,6 +135,7 @@ function Board({ ward, onOpen }) {
           <td>${f.allergies || ""}</td>
           <td>${f.code_status || "Not set"}</td>
           <td>${f.nurse || "–"}</td>
+          <td>${tasksOf(p).length}${tasksOf(p).some(overdue) ? html` <strong class="flag">(${tasksOf(p).filter(overdue).length} overdue)</strong>` : ""}</td>
         </tr>`;
       })}</tbody>
     </table>`;
@@ -171,7 +174,66 @@ function History({ space, entity, version }) {
     </details>`;
 }
 
-function Patient({ space, patient, handoff, session, live, onBack, onChanged }) {
+// A task is overdue when its due time (HH:MM today, or a full date and
+// time) has passed and it is still open.
+function overdue(t) {
+  if ((t.fields.state || "open") !== "open" || !t.fields.due) return false;
+  const due = /^\d\d:\d\d$/.test(t.fields.due)
+    ? new Date(new Date().toDateString() + " " + t.fields.due) : new Date(t.fields.due);
+  return !isNaN(due) && due < new Date();
+}
+
+function Tasks({ space, patient, tasks, session, onChanged }) {
+  const [text, setText] = useState("");
+  const [owner, setOwner] = useState("");
+  const [due, setDue] = useState("");
+  const [error, setError] = useState("");
+
+  async function add(e) {
+    e.preventDefault();
+    try {
+      await api.update(space.id, `task/${newId()}`, {
+        patient: patient.id, text, owner, due, state: "open", created_by: session.user,
+      });
+      setText("");
+      setOwner("");
+      setDue("");
+      onChanged();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  async function done(t) {
+    try {
+      await api.update(space.id, t.id, { patient: patient.id, state: "done", done_by: session.user });
+      onChanged();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  return html`
+    <section class="tasks" aria-labelledby="tasks-title">
+      <h3 id="tasks-title">Tasks</h3>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <ul>${tasks.map((t) => html`<li key=${t.id} class=${(t.fields.state || "open") + (overdue(t) ? " overdue" : "")}>
+        <span>${t.fields.text}</span>
+        <span class="muted"> (${t.fields.owner || "unassigned"}${t.fields.due ? ", due " + t.fields.due : ""})</span>
+        ${overdue(t) && html`<strong class="flag"> Overdue</strong>`}
+        ${(t.fields.state || "open") === "open"
+          ? html` <button class="secondary" onClick=${() => done(t)}>Mark done</button>`
+          : html` <span class="muted">done by ${t.fields.done_by}</span>`}
+      </li>`)}</ul>
+      <form class="task-form" onSubmit=${add}>
+        <label>New task<input name="task" value=${text} required onInput=${(e) => setText(e.target.value)} /></label>
+        <label>Owner<input name="owner" value=${owner} onInput=${(e) => setOwner(e.target.value)} /></label>
+        <label>Due (HH:MM)<input name="due" value=${due} pattern="[0-2][0-9]:[0-5][0-9]"
+          onInput=${(e) => setDue(e.target.value)} /></label>
+        <button type="submit">Add task</button>
+      </form>
+    </section>`;
+}
+
+function Patient({ space, patient, handoff, tasks, session, live, onBack, onChanged }) {
   const f = patient.fields;
   const h = (handoff && handoff.fields) || {};
   const suffix = patient.id.slice("patient/".length);
@@ -234,6 +296,8 @@ function Patient({ space, patient, handoff, session, live, onBack, onChanged }) 
               acknowledged_at: new Date().toISOString().slice(0, 16).replace("T", " "),
             })}>Acknowledge handoff</button>`}
       </div>
+      <${Tasks} space=${space} patient=${patient} tasks=${tasks} session=${session}
+        onChanged=${() => { setVersion(version + 1); onChanged(); }} />
       <${History} space=${space} entity=${patient.id} version=${version + live} />
       <${History} space=${space} entity=${handoffId} version=${version + live} />
     </section>`;
@@ -526,6 +590,8 @@ function Workspace({ session, onLocked, onEnded }) {
     open();
     return () => { closed = true; clearTimeout(retry); if (socket) socket.close(); };
   }, []);
+  const tasksOf = (p) => (ward ? ward.entities.filter(
+    (e) => e.id.startsWith("task/") && e.fields.patient === p.id) : []);
   const handoffOf = (p) => ward && ward.entities.find(
     (e) => e.id === "handoff/" + p.id.slice("patient/".length));
 
@@ -558,7 +624,7 @@ function Workspace({ session, onLocked, onEnded }) {
       ${tab === "board" && current.kind === "ward" && !patient &&
         html`<${Board} ward=${ward} onOpen=${setPatient} />`}
       ${tab === "board" && patient && html`<${Patient} space=${current} patient=${patient}
-        handoff=${handoffOf(patient)} session=${session} live=${version * 1000}
+        handoff=${handoffOf(patient)} tasks=${tasksOf(patient)} session=${session} live=${version * 1000}
         onBack=${() => setPatient(null)} onChanged=${() => setVersion(version + 1)} />`}
       ${(tab === "messages" || (current.kind === "direct" && tab !== "devices")) && html`<${Messages} space=${current} version=${version} />`}`}`;
 }

@@ -130,11 +130,24 @@ try {
   await page.getByText(/History of the handoff \(\d+ changes\)/).click();
   const changes = await page.locator(".history").nth(1).locator("li").count();
   check("the handoff's history lists each change", changes >= 5, `${changes} changes`);
+  // Tasks: one overdue, one to close.
+  await page.getByLabel("New task").fill("Recheck potassium");
+  await page.getByLabel("Owner").fill("nina");
+  await page.getByLabel("Due (HH:MM)").fill("00:00");
+  await page.getByRole("button", { name: "Add task" }).click();
+  await page.getByText("Overdue").first().waitFor();
+  await page.getByLabel("New task").fill("Chest X-ray");
+  await page.getByRole("button", { name: "Add task" }).click();
+  await page.getByText("Chest X-ray").waitFor();
+  await page.locator(".tasks li", { hasText: "Chest X-ray" }).getByRole("button", { name: "Mark done" }).click();
+  await page.getByText("done by nina").waitFor();
+  check("tasks are added, flagged overdue and closed", true);
   await page.screenshot({ path: join(shots, "patient.png"), fullPage: true });
   await accessible(page, "patient view");
   await page.getByRole("button", { name: "Back to the board" }).click();
-  check("the board shows the new severity",
-    (await page.locator("tr", { hasText: "Hollis Quarrington" }).innerText()).includes("Unstable"));
+  const row = await page.locator("tr", { hasText: "Hollis Quarrington" }).innerText();
+  check("the board shows the new severity", row.includes("Unstable"));
+  check("the board counts open and overdue tasks", /1 \(1 overdue\)/.test(row), row.replace(/\s+/g, " "));
 
   await page.getByRole("button", { name: "Messages" }).click();
   await page.getByLabel("Message").fill("Bed 4 potassium 5.9, recheck at 14:00");
