@@ -972,6 +972,9 @@ static enum wl_action entity_action(const char *entity, json_t *fields)
 	}
 	if (strncmp(entity, "task/", 5) == 0)
 		return WL_ACTION_MANAGE_TASKS;
+	/* Acknowledging an urgent message answers it, as a post would. */
+	if (strncmp(entity, "ack/", 4) == 0)
+		return WL_ACTION_POST_MESSAGE;
 	if (strncmp(entity, "request/", 8) == 0) {
 		/* A medication clarification request: the pharmacist's
 		 * answer sets its state. */

@@ -106,6 +106,7 @@ struct wl_runtime {
 	uint64_t alone_since_ms; /* when the last link went; 0 while linked */
 	struct wl_retention_policy policy;
 	int policy_changed; /* a policy event arrived since the last load */
+	int ui_changed;     /* an event that pages show arrived */
 	uint64_t bodies_pruned;
 
 	uv_check_t flush;
@@ -219,6 +220,12 @@ static void scan_revocations(struct wl_runtime *rt,
 			apply_revocation(rt, e.body, e.body_len);
 		if (rc == 1 && e.ev.h.kind == WL_KIND_SITE_POLICY)
 			rt->policy_changed = 1;
+		/* What a page shows; audit records and account events are
+		 * not, and telling pages about them would make each page's
+		 * audited fetch announce itself again, without end. */
+		if (rc == 1 && e.ev.h.kind != WL_KIND_AUDIT &&
+		    e.ev.h.kind != WL_KIND_ACCOUNT)
+			rt->ui_changed = 1;
 		rc = rc == WL_ESTORE || rc == WL_ENOMEM ? rc : 0;
 	}
 	wl_store_iter_free(it);
@@ -371,7 +378,9 @@ static void refresh_heads(struct wl_runtime *rt)
 		retention_run(rt);
 	if (!moved)
 		return;
-	wl_transport_ui_notify(rt->transport);
+	if (rt->ui_changed)
+		wl_transport_ui_notify(rt->transport);
+	rt->ui_changed = 0;
 	for (struct rt_link *l = rt->links; l; l = l->next)
 		if (l->established)
 			wl_link_wake(l->link);

@@ -303,8 +303,9 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
     </section>`;
 }
 
-function Messages({ space, version }) {
+function Messages({ space, session, version }) {
   const [list, setList] = useState([]);
+  const [acks, setAcks] = useState({});
   const [text, setText] = useState("");
   const [urgent, setUrgent] = useState(false);
   const [error, setError] = useState("");
@@ -312,6 +313,23 @@ function Messages({ space, version }) {
   async function load() {
     try {
       setList((await api.messages(space.id)).messages);
+      // Acknowledgments of urgent messages: one entity per message, one
+      // field per user who acknowledged it.
+      const w = await api.ward(space.id).catch(() => null);
+      const byMessage = {};
+      for (const e of (w ? w.entities : []).filter((x) => x.id.startsWith("ack/")))
+        byMessage[e.id.slice(4)] = e.fields;
+      setAcks(byMessage);
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  async function acknowledge(m) {
+    try {
+      await api.update(space.id, "ack/" + m.id.slice(0, 32), {
+        [session.user]: new Date().toISOString().slice(0, 16).replace("T", " "),
+      });
+      load();
     } catch (err) {
       setError(err.message);
     }
@@ -339,6 +357,13 @@ function Messages({ space, version }) {
           <time>${new Date(m.time_ms).toLocaleTimeString()}</time>
           ${m.urgent && html`<strong class="flag">Urgent</strong>`}
           <p>${m.text}</p>
+          ${m.urgent && (() => {
+            const by = Object.keys(acks[m.id.slice(0, 32)] || {});
+            return html`<p class="acks">${by.length
+              ? `Acknowledged by ${by.join(", ")}` : "Not acknowledged yet"}
+              ${m.author !== session.user && !by.includes(session.user) &&
+                html` <button class="secondary" onClick=${() => acknowledge(m)}>Acknowledge</button>`}</p>`;
+          })()}
         </li>`)}</ol>
       <form onSubmit=${send}>
         <label>Message
@@ -626,7 +651,7 @@ function Workspace({ session, onLocked, onEnded }) {
       ${tab === "board" && patient && html`<${Patient} space=${current} patient=${patient}
         handoff=${handoffOf(patient)} tasks=${tasksOf(patient)} session=${session} live=${version * 1000}
         onBack=${() => setPatient(null)} onChanged=${() => setVersion(version + 1)} />`}
-      ${(tab === "messages" || (current.kind === "direct" && tab !== "devices")) && html`<${Messages} space=${current} version=${version} />`}`}`;
+      ${(tab === "messages" || (current.kind === "direct" && tab !== "devices")) && html`<${Messages} space=${current} session=${session} version=${version} />`}`}`;
 }
 
 function App() {

@@ -29,8 +29,9 @@
  *   GET  /api/messages?space=HEX    -> messages of a space
  *   POST /api/messages {"space","text","urgent"}
  *   POST /api/entity   {"space","entity","fields":{NAME:TEXT}}
- *                      set fields of a patient, handoff note, task or
- *                      medication clarification request ("request/")
+ *                      set fields of a patient, handoff note, task,
+ *                      medication clarification request ("request/") or
+ *                      acknowledgment of an urgent message ("ack/")
  *   GET  /api/history?space=HEX&entity=NAME -> every update of it
  *   GET  /api/members?space=HEX -> who holds the space's key (not admins)
  *   GET  /api/devices  -> this node's peers, when each last synced, and

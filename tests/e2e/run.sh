@@ -81,6 +81,7 @@ done
 printf 'Written on another screen: bed 5 lactate 4.1\n' >"$work/live.txt"
 WL_BASE="http://127.0.0.1:$http_port" WL_NURSE_PW="night shift on ward four" \
 	WL_PHARMACIST_PW="pharmacy counter at noon" \
+	WL_CHARGE_PW="charge nurse on ward four" \
 	WL_PATIENTS=$patients WL_PROFILE="$work/profile" \
 	WL_DATA="$work/n1" WL_NURSE_PWFILE="$work/nina.pw" \
 	WL_LIVE_TEXT="$work/live.txt" node tests/e2e/ui.mjs

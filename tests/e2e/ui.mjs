@@ -103,6 +103,15 @@ try {
     `${rows} rows`);
   check("severity shows as a word", await page.getByText("Watcher").first().isVisible());
   await page.screenshot({ path: join(shots, "board.png"), fullPage: true });
+
+  // An open page must not feed itself: its audited fetches must not
+  // announce changes that make it fetch again.
+  const events = async () =>
+    (await (await page.request.get(base + "/status")).json()).store.events;
+  const before = await events();
+  await page.waitForTimeout(2000);
+  const after = await events();
+  check("an idle board writes nothing", after - before <= 1, `${after - before} events in 2 s`);
   await accessible(page, "ward board");
 
   const countdown = await page.locator(".countdown").innerText();
@@ -252,6 +261,20 @@ try {
   await page.getByText("Confirmed by paul: Yes, 30 mg once daily").waitFor();
   check("the pharmacist confirms with a comment", true);
   await page.screenshot({ path: join(shots, "pharmacy-answer.png"), fullPage: true });
+
+  // The charge nurse acknowledges the urgent message on the ward channel.
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByLabel("Username").fill("carla");
+  await page.getByLabel("Password").fill(process.env.WL_CHARGE_PW);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Later" }).click();
+  await page.getByRole("button", { name: "Messages" }).click();
+  const urgent = page.locator(".thread li.urgent", { hasText: "Bed 4 potassium 5.9" });
+  await urgent.getByText("Not acknowledged yet").waitFor();
+  await urgent.getByRole("button", { name: "Acknowledge" }).click();
+  await urgent.getByText("Acknowledged by carla").waitFor();
+  check("the charge nurse acknowledges the urgent message", true);
+  await page.screenshot({ path: join(shots, "messages-acknowledged.png"), fullPage: true });
 } catch (err) {
   check("the scenario runs to its end", false,
     `after "${last}": ${err.message.split("\n")[0]}`);
