@@ -318,9 +318,10 @@ static void audit(struct wl_api *api, const struct folds *f,
 	if (user != NULL) {
 		rec.has_user = 1;
 		memcpy(rec.user, user->bundle.user_id, 16);
+		username = user->bundle.username;
 	}
 	snprintf(rec.username, sizeof(rec.username), "%s",
-		 user ? user->bundle.username : username ? username : "");
+		 username ? username : "");
 	if (space != NULL) {
 		rec.has_space = 1;
 		memcpy(rec.space, space->id, 16);
@@ -972,12 +973,12 @@ static enum wl_action entity_action(const char *entity, json_t *fields)
 	}
 	if (strncmp(entity, "task/", 5) == 0)
 		return WL_ACTION_MANAGE_TASKS;
-	/* Acknowledging an urgent message answers it, as a post would. */
+	/* Acknowledging an urgent message is a reply, allowed like a post. */
 	if (strncmp(entity, "ack/", 4) == 0)
 		return WL_ACTION_POST_MESSAGE;
 	if (strncmp(entity, "request/", 8) == 0) {
 		/* A medication clarification request: the pharmacist's
-		 * answer sets its state. */
+		 * reply sets its state. */
 		if (json_object_get(fields, "state") != NULL ||
 		    json_object_get(fields, "answer") != NULL)
 			return WL_ACTION_CONFIRM_MEDICATION;
@@ -1182,8 +1183,8 @@ static void route_history(struct wl_api *api, const struct wl_api_request *req,
 	      NULL);
 }
 
-/* GET /api/members?space=HEX: who holds the space's key now, for picking
- * the incoming nurse of a handoff. */
+/* GET /api/members?space=HEX: the users with the space's current key,
+ * from whom the outgoing nurse picks the incoming one. */
 static void route_members(struct wl_api *api, const struct wl_api_request *req,
 			  struct caller *c, wl_api_done_fn done, void *conn)
 {

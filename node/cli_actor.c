@@ -191,19 +191,19 @@ static int login_gate(struct wl_cli_actor *a, const struct wl_user *user,
 	if (rc == WL_EDENIED && !locked) {
 		audit_login(a, user, username, "login_refused", "denied",
 			    "account disabled");
-		fprintf(stderr, "wardline: login refused: the account of %s "
+		fprintf(stderr, "wardline: login rejected: the account of %s "
 				"is disabled\n", username);
 	} else if (rc == WL_EDENIED) {
 		audit_login(a, user, username, "login_refused", "denied",
 			    "account locked");
-		fprintf(stderr, "wardline: login refused: the account of %s "
+		fprintf(stderr, "wardline: login rejected: the account of %s "
 				"is locked after %u failed logins; an admin "
 				"unlocks it with 'wardline user unlock'\n",
 			username, user->failures);
 	} else if (rc == WL_EBUSY) {
 		audit_login(a, user, username, "login_refused", "denied",
 			    "too soon after a failed login");
-		fprintf(stderr, "wardline: login refused: wait %llu s after "
+		fprintf(stderr, "wardline: login rejected: wait %llu s after "
 				"the last failed login of %s\n",
 			(unsigned long long)((retry_ms + 999) / 1000),
 			username);
@@ -298,4 +298,24 @@ int wl_cli_actor_login(struct wl_cli_actor *a, const char *username,
 	}
 	warn_missing_keys(a, username);
 	return 0;
+}
+
+const struct wl_space *wl_cli_find_space(const struct wl_cli_actor *a,
+					 const char *arg)
+{
+	const struct wl_space *s = arg ? wl_spaces_by_name(a->spaces, arg)
+				       : NULL;
+	unsigned char id[16];
+	size_t len = 0;
+
+	if (s == NULL && arg != NULL && strlen(arg) == 32 &&
+	    sodium_hex2bin(id, 16, arg, 32, NULL, &len, NULL) == 0 &&
+	    len == 16)
+		s = wl_spaces_by_id(a->spaces, id);
+	if (s == NULL)
+		fprintf(stderr, "wardline: space '%s' not found (names are "
+				"exact; 'wardline space list' shows them, and a "
+				"name used twice needs the id)\n",
+			arg ? arg : "");
+	return s;
 }

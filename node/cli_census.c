@@ -26,7 +26,7 @@ struct census_args {
 /* One patient ready to write: the encoded update and its bed. */
 struct admission {
 	char entity[WL_WARD_ENTITY_MAX + 1];
-	unsigned char *json; /* sodium_malloc: it holds patient data */
+	unsigned char *json; /* sodium_malloc, because it contains patient data */
 	size_t len;
 	int bed;
 	int existed;

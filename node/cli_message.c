@@ -51,23 +51,6 @@ static int message_parse(int argc, char **argv, struct message_args *a)
 	return optind == argc && a->as && a->space ? 0 : -1;
 }
 
-/* Find a space by name or hex id. */
-static const struct wl_space *message_space(const struct wl_cli_actor *a,
-					    const char *arg)
-{
-	const struct wl_space *s = wl_spaces_by_name(a->spaces, arg);
-	unsigned char id[16];
-	size_t len = 0;
-
-	if (s == NULL && strlen(arg) == 32 &&
-	    sodium_hex2bin(id, 16, arg, 32, NULL, &len, NULL) == 0 &&
-	    len == 16)
-		s = wl_spaces_by_id(a->spaces, id);
-	if (s == NULL)
-		fprintf(stderr, "wardline: no space '%s'\n", arg);
-	return s;
-}
-
 /* Audit ACTION in S by the actor. */
 static void audit_message(struct wl_cli_actor *a, const char *action,
 			  const char *outcome, const struct wl_space *s,
@@ -326,7 +309,7 @@ int wl_cmd_message(struct wl_cli *cli, int argc, char **argv)
 		return 1;
 
 	rc = wl_cli_actor_login(&a, o.as, o.password_file);
-	s = rc == 0 ? message_space(&a, o.space) : NULL;
+	s = rc == 0 ? wl_cli_find_space(&a, o.space) : NULL;
 	if (rc == 0 && s == NULL)
 		rc = 1;
 	if (rc == 0)

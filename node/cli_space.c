@@ -83,27 +83,6 @@ static int space_parse(int argc, char **argv, struct space_args *a)
 	return optind == argc ? 0 : -1;
 }
 
-/* Find a space by its name or its id in hex. */
-static const struct wl_space *find_space(const struct wl_cli_actor *a,
-					 const char *arg)
-{
-	unsigned char id[16];
-	size_t len = 0;
-	const struct wl_space *s = arg ? wl_spaces_by_name(a->spaces, arg)
-				       : NULL;
-
-	if (s == NULL && arg != NULL && strlen(arg) == 32 &&
-	    sodium_hex2bin(id, 16, arg, 32, NULL, &len, NULL) == 0 &&
-	    len == 16)
-		s = wl_spaces_by_id(a->spaces, id);
-	if (s == NULL)
-		fprintf(stderr, "wardline: no space '%s' (names are exact; "
-				"'wardline space list' shows them, and a name "
-				"used twice needs the id)\n",
-			arg ? arg : "");
-	return s;
-}
-
 static const struct wl_user *find_user(const struct wl_cli_actor *a,
 				       const char *name)
 {
@@ -406,7 +385,7 @@ out:
 static int space_add(struct wl_cli_actor *a, const struct space_args *o,
 		     struct batch *b)
 {
-	const struct wl_space *s = find_space(a, o->space);
+	const struct wl_space *s = wl_cli_find_space(a, o->space);
 	const struct wl_user *u = find_user(a, o->user);
 	struct wl_space_change c;
 	const unsigned char *key;
@@ -447,7 +426,7 @@ static int space_add(struct wl_cli_actor *a, const struct space_args *o,
 static int space_remove(struct wl_cli_actor *a, const struct space_args *o,
 			struct batch *b)
 {
-	const struct wl_space *s = find_space(a, o->space);
+	const struct wl_space *s = wl_cli_find_space(a, o->space);
 	const struct wl_user *u = find_user(a, o->user);
 	struct wl_space_change c;
 
@@ -524,7 +503,7 @@ static int read_reason(const char *path, char *buf, size_t size)
 static int space_grant(struct wl_cli_actor *a, const struct space_args *o,
 		       struct batch *b)
 {
-	const struct wl_space *s = find_space(a, o->space);
+	const struct wl_space *s = wl_cli_find_space(a, o->space);
 	const struct wl_user *u = find_user(a, o->user);
 	struct wl_space_change c;
 	const unsigned char *key;
@@ -636,7 +615,7 @@ static int space_run(struct wl_cli_actor *a, const char *verb,
 	if (strcmp(verb, "grant") == 0)
 		return space_grant(a, o, b);
 	if (strcmp(verb, "rotate") == 0) {
-		s = find_space(a, o->space);
+		s = wl_cli_find_space(a, o->space);
 		return s ? rotate(a, b, s, "asked by a member") : 1;
 	}
 	return 0; /* sync-keys: done after every verb */

@@ -44,7 +44,7 @@
 #define RELEASE_EVERY_BYTES (1u << 20)
 
 /* A peer this node linked to, remembered after its link went, so that
- * the UI can say when each device last synced. */
+ * the UI can show when each device last synced. */
 struct seen_device {
 	unsigned char node[32];
 	char name[WL_CERT_NAME_MAX + 1];
@@ -220,9 +220,9 @@ static void scan_revocations(struct wl_runtime *rt,
 			apply_revocation(rt, e.body, e.body_len);
 		if (rc == 1 && e.ev.h.kind == WL_KIND_SITE_POLICY)
 			rt->policy_changed = 1;
-		/* What a page shows; audit records and account events are
-		 * not, and telling pages about them would make each page's
-		 * audited fetch announce itself again, without end. */
+		/* Pages show neither audit records nor account events. A
+		 * notice about them would make every audited fetch trigger
+		 * the next one, without end. */
 		if (rc == 1 && e.ev.h.kind != WL_KIND_AUDIT &&
 		    e.ev.h.kind != WL_KIND_ACCOUNT)
 			rt->ui_changed = 1;
@@ -1218,8 +1218,8 @@ static const struct wl_transport_ops transport_ops = {
 	.ui_allowed = on_ui_allowed,
 };
 
-/* The API answers on the local HTTP port, to the names a browser on this
- * device uses for it. */
+/* Start the API on the local HTTP port, accepting the host names a
+ * browser on this device uses for it. */
 static int start_api(struct wl_runtime *rt)
 {
 	struct wl_api_config ac;

@@ -842,7 +842,7 @@ static int apply_membership(struct wl_spaces *sp, const struct wl_event *ev,
 }
 
 /* May AUTHOR seal keys of EPOCH in S? The user who started the epoch may,
- * and so may whoever the access table lets add members or grant access. */
+ * and so may any user the access table lets add members or grant access. */
 static int may_seal(const struct wl_space *s,
 		    const struct wl_user *author, uint32_t epoch,
 		    uint64_t now_ms)

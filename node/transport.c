@@ -56,8 +56,8 @@ struct wl_transport {
 	struct ui_socket *ui; /* browsers listening for changes */
 };
 
-/* A browser's WebSocket on the local port: told "changed" whenever the
- * node's data moved, so that the page fetches what it shows again. */
+/* A browser's WebSocket on the local port. It receives "changed" whenever
+ * the node's data moved, so that the page fetches what it shows again. */
 struct ui_socket {
 	struct lws *wsi;
 	int due; /* a notice waits for the writable callback */
@@ -350,7 +350,7 @@ static int http_page(struct wl_transport *t, struct lws *wsi,
 	return 0;
 }
 
-/* The API answered CONN (an http_session). */
+/* Take the API's response to CONN (an http_session). */
 static void api_done(void *conn, struct wl_api_response *resp)
 {
 	struct http_session *s = conn;
@@ -394,7 +394,11 @@ static int api_begin(struct wl_transport *t, struct lws *wsi,
 	int post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
 	int get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
 
-	s->method = post ? WL_API_POST : get ? WL_API_GET : WL_API_OTHER;
+	s->method = WL_API_OTHER;
+	if (post)
+		s->method = WL_API_POST;
+	else if (get)
+		s->method = WL_API_GET;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	header_copy(wsi, WSI_TOKEN_HTTP_URI_ARGS, s->query, sizeof(s->query));
 	header_copy(wsi, WSI_TOKEN_HOST, s->host, sizeof(s->host));

@@ -120,7 +120,7 @@ const struct wl_user *wl_users_signer_at(const struct wl_users *u,
 			continue;
 		user = wl_users_by_id(u, g->user_id);
 		/* After the bundle that disabled the account, its key signs
-		 * nothing; before it, what it signed stands. */
+		 * nothing. Events it signed before remain valid. */
 		if (user != NULL && user->bundle.disabled && hlc >= user->hlc)
 			return NULL;
 		return user;

@@ -454,8 +454,8 @@ function Pharmacy({ space, session, version, onChanged }) {
 }
 
 // The shift handoff: the outgoing nurse picks the incoming nurse and the
-// patients; each goes from given to received when the receiver
-// acknowledges it in the patient's record. The sheet prints.
+// patients. Each goes from given to received when the receiver
+// acknowledges it in the patient's record, and the sheet prints.
 function ShiftHandoff({ space, ward, session, onChanged }) {
   const [members, setMembers] = useState([]);
   const [to, setTo] = useState("");
@@ -597,11 +597,11 @@ function Workspace({ session, onLocked, onEnded }) {
     if (current && current.kind === "ward") api.ward(current.id).then((w) => {
       setWard(w);
       // The patient open now, not when this request started: a late
-      // answer must not reopen a record the nurse closed.
+      // response must not reopen a record the nurse closed.
       setPatient((open) => open && (w.patients.find((p) => p.id === open.id) || null));
     }).catch(handle);
   }, [current, version]);
-  // Live updates: the node says "changed" on a WebSocket whenever its
+  // Live updates: the node sends "changed" on a WebSocket whenever its
   // data moved (here or from a peer), and the page fetches again.
   useEffect(() => {
     let socket = null;
@@ -627,7 +627,9 @@ function Workspace({ session, onLocked, onEnded }) {
         onClick=${() => {
           setCurrent(s);
           setPatient(null);
-          setTab(s.kind === "ward" ? "board" : s.kind === "role_mailbox" ? "pharmacy" : "messages");
+          if (s.kind === "ward") setTab("board");
+          else if (s.kind === "role_mailbox") setTab("pharmacy");
+          else setTab("messages");
         }}>${s.name}${s.emergency ? " (emergency access)" : ""}</button>`)}
     </nav>
     <${OfflineBanner} info=${devices} />

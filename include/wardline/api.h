@@ -33,7 +33,7 @@
  *                      medication clarification request ("request/") or
  *                      acknowledgment of an urgent message ("ack/")
  *   GET  /api/history?space=HEX&entity=NAME -> every update of it
- *   GET  /api/members?space=HEX -> who holds the space's key (not admins)
+ *   GET  /api/members?space=HEX -> users with the space's key (not admins)
  *   GET  /api/devices  -> this node's peers, when each last synced, and
  *                         since when no peer is reachable
  * Every login, logout, refusal, view and write is audited.

@@ -104,6 +104,11 @@ int wl_cli_rotate(struct wl_cli_actor *a, const struct wl_space *s,
  * written or a negative code. */
 long wl_cli_sync_keys(struct wl_cli_actor *a);
 
+/* Find the space named ARG, or whose id is the 32 hex digits of ARG.
+ * Prints the reason and returns NULL when there is none. */
+const struct wl_space *wl_cli_find_space(const struct wl_cli_actor *a,
+					 const char *arg);
+
 /* End the session: wipe the keys, free the folds, close the store. */
 void wl_cli_actor_close(struct wl_cli_actor *a);
 

@@ -107,7 +107,7 @@ int wl_users_apply_account(struct wl_users *u, const struct wl_event *ev);
 /* May USER try a password now, under POLICY (its lockout count and
  * waits) at NOW_MS? Returns 0, WL_EDENIED (disabled, or locked until an
  * admin unlocks it; *LOCKED set to 1 for the latter) or WL_EBUSY (too soon
- * after the last failure; *RETRY_MS says how long to wait). The counts
+ * after the last failure; *RETRY_MS is the wait). The counts
  * are the replicated ones of the account events. */
 struct wl_session_policy;
 int wl_users_login_gate(const struct wl_user *user,

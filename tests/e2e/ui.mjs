@@ -196,7 +196,7 @@ try {
     (await page.locator(".print-sheet article").count()) === Number(process.env.WL_PATIENTS));
   await page.emulateMedia({ media: "screen" });
 
-  // The pharmacy: the nurse asks a medication clarification question.
+  // The pharmacy: the nurse sends a medication clarification request.
   await page.getByRole("button", { name: "Pharmacy" }).click();
   await page.getByLabel("Patient and bed").fill("Bed 4, Hollis Quarrington");
   await page.getByLabel("Drug").fill("Enoxaparin");
@@ -211,7 +211,7 @@ try {
   await page.getByRole("button", { name: "4 West" }).click();
   await page.getByRole("button", { name: "Messages" }).click();
 
-  // A lone node: the banner says since when no device is reachable, and
+  // A lone node: the banner shows since when no device is reachable, and
   // the devices view lists none.
   await page.locator(".offline").waitFor({ timeout: 5000 });
   check("the offline banner shows on a lone node",
@@ -247,7 +247,7 @@ try {
   await page.getByRole("button", { name: "Log in" }).waitFor({ timeout: 10000 });
   check("five wrong PINs end the session", true);
 
-  // The pharmacist answers the request.
+  // The pharmacist replies to the request.
   await page.getByLabel("Username").fill("paul");
   await page.getByLabel("Password").fill(process.env.WL_PHARMACIST_PW);
   await page.getByRole("button", { name: "Log in" }).click();

@@ -122,7 +122,7 @@ check "the live-update WebSocket opens from this node's page" \
 	test "$(ws "$base")" = 101
 check "a WebSocket from a foreign Origin is refused" \
 	test "$(ws http://evil.example)" != 101
-# Closed WebSockets once crashed the node: it must still answer.
+# Closed WebSockets once crashed the node: it must still respond.
 check "the node still serves after the WebSockets closed" \
 	test "$(curl -s -o /dev/null -w '%{http_code}' "$base/status")" = 200
 check "logout" \

@@ -372,7 +372,7 @@ static void api_ward_and_messages(void **state)
 	assert_int_equal(request(f, WL_API_GET, "/api/ward", query, NULL), 403);
 }
 
-/* Idle lock: data routes answer 423; the PIN unlocks; logout ends it. */
+/* Idle lock: data routes return 423, the PIN unlocks, logout ends it. */
 static void api_idle_lock_and_pin(void **state)
 {
 	struct fixture *f = *state;
