@@ -407,7 +407,7 @@ static void audit_user_change(struct wl_cli *cli, const struct user_args *a,
 	wl_cli_actor_close(&actor);
 }
 
-/* After a reset by an admin, seal the space keys that admin holds to the
+/* After a reset by an admin, seal the space keys that admin has to the
  * user's new keys. Runs on its own store handle, after the command's
  * handle is closed, with the admin's session. */
 static int reseal_after_reset(struct wl_cli *cli, const struct user_args *a)

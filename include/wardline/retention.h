@@ -7,7 +7,7 @@
  *    "holds":[{"patient":"patient/p1","space":B64}],"v":1}
  *
  * "days" gives, for each kind that carries patient data or audit records,
- * the age in days after which its body is deleted; a kind that is absent
+ * the age in days after which its body is deleted. A kind that is absent
  * or 0 is kept for ever. Audit records are kept six years (2190 days)
  * unless the policy says otherwise, and never less than one year. Entity
  * updates carry patients, handoff notes and tasks alike: their bodies are

@@ -1,6 +1,6 @@
 /* Benchmark: from login to the ward board, in chromium.
  *
- * A node's store holds a ward of 40 patients and 20,000 events (field
+ * A node's store contains a ward of 40 patients and 20,000 events (field
  * updates of patients, handoff notes and tasks, and messages), made with
  * the site key of an enrolled data directory. The node serves the web UI;
  * tests/bench/board.mjs logs a nurse in and times from the click on

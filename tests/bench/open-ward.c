@@ -1,6 +1,6 @@
 /* Benchmark: open a ward after login.
  *
- * A store holds one ward space of 50,000 events written by a nurse: three
+ * A store contains one ward space of 50,000 events written by a nurse: three
  * entity updates (patients, handoff notes, tasks of 50 beds) for each
  * message. Opening the ward is what a login does after the password
  * check: fold the users and spaces, open the nurse's key envelopes, then

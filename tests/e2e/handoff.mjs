@@ -1,10 +1,11 @@
 // One side of the two-browser handoff test (tests/e2e/two-nodes.sh). Run
 // with ROLE=outgoing on node A and ROLE=incoming on node B, each inside
-// its node's network namespace, both at once; they meet through files in
+// its node's network namespace, both at once. They meet through files in
 // SYNC. The incoming nurse opens bed 4 first. The outgoing nurse writes
-// the I-PASS handoff with two actions; the incoming nurse must see it
-// within 2 s, and acknowledges it; the outgoing nurse must see the
-// acknowledgment. Prints "ROLE: N passed, N failed".
+// the I-PASS handoff with two actions, which must reach the incoming
+// nurse's screen within 2 s. The incoming nurse acknowledges it, and the
+// acknowledgment must reach the outgoing nurse's screen. Prints
+// "ROLE: N passed, N failed".
 import { createRequire } from "node:module";
 import { existsSync, writeFileSync, readFileSync, mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";

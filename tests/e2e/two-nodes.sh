@@ -2,8 +2,9 @@
 # needs: root
 # Two browsers on two nodes: nodes A and B in network namespaces of their
 # own on a private bridge, linked by mDNS. The outgoing nurse on A writes
-# the I-PASS handoff for bed 4 with two actions; the incoming nurse on B
-# sees it within 2 s and acknowledges it; A sees the acknowledgment. Each
+# the I-PASS handoff for bed 4 with two actions. The incoming nurse on B
+# must have it on screen within 2 s and acknowledges it, and then A must
+# show the acknowledgment. Each
 # browser runs inside its node's namespace and talks to 127.0.0.1 there.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/net/lib.sh"

@@ -1,7 +1,7 @@
 /* libFuzzer target for the API's handling of browser requests: the
  * method, path, query, Host, Origin, Cookie, X-CSRF-Token, Content-Type
  * and body all come from the input (NUL-separated). The API runs on an
- * empty store of its own, so no request can log in; every request must
+ * empty store of its own, so no request can log in. Every request must
  * get exactly one response, and nothing may crash, leak or read outside
  * the input. */
 #include <sodium.h>
