@@ -33,6 +33,7 @@ void wl_config_defaults(struct wl_config *c)
 	c->backoff_max_ms = 30000;
 	c->discovery = WL_DISCOVERY_EMBEDDED;
 	c->http_port = 8080;
+	c->tls_port = 8443;
 	snprintf(c->web_root, sizeof(c->web_root), "%s",
 		 WL_CONFIG_DEFAULT_WEB_ROOT);
 	wl_session_policy_defaults(&c->session);
@@ -113,6 +114,48 @@ static int apply_peer(struct wl_config *c, const char *key, const char *value)
 		return parse_u64(value, 10, 600000, &c->backoff_min_ms);
 	if (strcmp(key, "backoff_max_ms") == 0)
 		return parse_u64(value, 10, 3600000, &c->backoff_max_ms);
+	return WL_ENOTFOUND;
+}
+
+/* A Host header value: a name or address, a colon, a port. */
+static int check_host(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+
+	if (colon == NULL || colon == s || strchr(s, '/') != NULL)
+		return WL_EINVAL;
+	return parse_u64(colon + 1, 1, 65535, &port);
+}
+
+static int apply_http(struct wl_config *c, const char *key, const char *value)
+{
+	if (strcmp(key, "port") == 0)
+		return parse_u64(value, 0, 65535, &c->http_port);
+	if (strcmp(key, "tls_port") == 0)
+		return parse_u64(value, 1, 65535, &c->tls_port);
+	if (strcmp(key, "web_root") == 0) {
+		if (value[0] != '/' || strlen(value) >= sizeof(c->web_root))
+			return WL_EINVAL;
+		snprintf(c->web_root, sizeof(c->web_root), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "unix_socket") == 0) {
+		if ((value[0] != '/' && value[0] != '\0') ||
+		    strlen(value) >= sizeof(c->unix_socket))
+			return WL_EINVAL;
+		snprintf(c->unix_socket, sizeof(c->unix_socket), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "tls_listen") == 0) {
+		if (strlen(value) >= sizeof(c->tls_listen))
+			return WL_EINVAL;
+		snprintf(c->tls_listen, sizeof(c->tls_listen), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "hosts") == 0)
+		return parse_list(value, &c->hosts[0][0], sizeof(c->hosts[0]),
+				  WL_CONFIG_HOSTS_MAX, &c->n_hosts, check_host);
 	return WL_ENOTFOUND;
 }
 
@@ -208,14 +251,8 @@ int wl_config_set(struct wl_config *c, const char *section, const char *key,
 		return apply_peer(c, key, value);
 	if (strcmp(section, "discovery") == 0)
 		return apply_discovery(c, key, value);
-	if (strcmp(section, "http") == 0 && strcmp(key, "port") == 0)
-		return parse_u64(value, 0, 65535, &c->http_port);
-	if (strcmp(section, "http") == 0 && strcmp(key, "web_root") == 0) {
-		if (value[0] != '/' || strlen(value) >= sizeof(c->web_root))
-			return WL_EINVAL;
-		snprintf(c->web_root, sizeof(c->web_root), "%s", value);
-		return 0;
-	}
+	if (strcmp(section, "http") == 0)
+		return apply_http(c, key, value);
 	return WL_ENOTFOUND;
 }
 

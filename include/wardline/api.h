@@ -51,7 +51,7 @@
 #include "wardline/session.h"
 #include "wardline/store.h"
 
-#define WL_API_HOSTS_MAX 4
+#define WL_API_HOSTS_MAX 8
 #define WL_API_BODY_MAX (64 * 1024)
 #define WL_API_COOKIE "wl_session"
 
