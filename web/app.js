@@ -213,8 +213,9 @@ function Tasks({ space, patient, tasks, session, onChanged }) {
   }
   return html`
     <section class="tasks" aria-labelledby="tasks-title">
-      <h3 id="tasks-title">Tasks</h3>
+      <h4 id="tasks-title">Action list</h4>
       ${error && html`<p class="error" role="alert">${error}</p>`}
+      ${tasks.length === 0 && html`<p class="muted">No actions yet.</p>`}
       <ul>${tasks.map((t) => html`<li key=${t.id} class=${(t.fields.state || "open") + (overdue(t) ? " overdue" : "")}>
         <span>${t.fields.text}</span>
         <span class="muted"> (${t.fields.owner || "unassigned"}${t.fields.due ? ", due " + t.fields.due : ""})</span>
@@ -224,11 +225,39 @@ function Tasks({ space, patient, tasks, session, onChanged }) {
           : html` <span class="muted">done by ${t.fields.done_by}</span>`}
       </li>`)}</ul>
       <form class="task-form" onSubmit=${add}>
-        <label>New task<input name="task" value=${text} required onInput=${(e) => setText(e.target.value)} /></label>
-        <label>Owner<input name="owner" value=${owner} onInput=${(e) => setOwner(e.target.value)} /></label>
-        <label>Due (HH:MM)<input name="due" value=${due} pattern="[0-2][0-9]:[0-5][0-9]"
+        <label>New action<input name="task" value=${text} required onInput=${(e) => setText(e.target.value)} /></label>
+        <label>Owner<input name="owner" value=${owner} required onInput=${(e) => setOwner(e.target.value)} /></label>
+        <label>Due (HH:MM)<input name="due" value=${due} required pattern="[0-2][0-9]:[0-5][0-9]"
           onInput=${(e) => setDue(e.target.value)} /></label>
-        <button type="submit">Add task</button>
+        <button type="submit">Add action</button>
+      </form>
+    </section>`;
+}
+
+// Situation awareness and contingency planning: one "If ..., then ..."
+// line per plan, kept as lines of the handoff's contingency field.
+function Contingency({ text, onSave }) {
+  const [cond, setCond] = useState("");
+  const [then, setThen] = useState("");
+  const lines = text.split("\n").filter((l) => l.trim());
+
+  function add(e) {
+    e.preventDefault();
+    onSave([...lines, `If ${cond.trim()}, then ${then.trim()}`].join("\n"));
+    setCond("");
+    setThen("");
+  }
+  return html`
+    <section class="contingency" aria-labelledby="contingency-title">
+      <h4 id="contingency-title">Situation awareness and contingency</h4>
+      ${lines.length === 0 && html`<p class="muted">No if/then plan yet.</p>`}
+      <ul>${lines.map((l, i) => html`<li key=${i}>${l}
+        <button class="secondary" aria-label=${"Remove plan " + (i + 1)}
+          onClick=${() => onSave(lines.filter((_, k) => k !== i).join("\n"))}>Remove</button></li>`)}</ul>
+      <form class="task-form" onSubmit=${add}>
+        <label>If<input name="if" value=${cond} required onInput=${(e) => setCond(e.target.value)} /></label>
+        <label>Then<input name="then" value=${then} required onInput=${(e) => setThen(e.target.value)} /></label>
+        <button type="submit">Add if/then</button>
       </form>
     </section>`;
 }
@@ -280,12 +309,11 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
       </fieldset>
       <${Field} label="Patient summary" name="summary" value=${h.summary} multiline
         onSave=${(x) => save(handoffId, { ...x, patient: patient.id, given_by: session.user })} />
-      <${Field} label="Action list" name="actions" value=${h.actions} multiline
-        onSave=${(x) => save(handoffId, { ...x, patient: patient.id })} />
-      <p class="hint">One action per line: what, who, by when.</p>
-      <${Field} label="Situation awareness" name="contingency" value=${h.contingency} multiline
-        onSave=${(x) => save(handoffId, { ...x, patient: patient.id })} />
-      <p class="hint">One line each: if this happens, then do that.</p>
+      ${h.actions && html`<p><strong>Earlier action notes:</strong> ${h.actions}</p>`}
+      <${Tasks} space=${space} patient=${patient} tasks=${tasks} session=${session}
+        onChanged=${() => { setVersion(version + 1); onChanged(); }} />
+      <${Contingency} text=${h.contingency || ""}
+        onSave=${(text) => save(handoffId, { contingency: text, patient: patient.id })} />
       <${Field} label="Synthesis by receiver" name="synthesis" value=${h.synthesis} multiline
         onSave=${(x) => save(handoffId, x)} />
       <div class="row">
@@ -296,8 +324,6 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
               acknowledged_at: new Date().toISOString().slice(0, 16).replace("T", " "),
             })}>Acknowledge handoff</button>`}
       </div>
-      <${Tasks} space=${space} patient=${patient} tasks=${tasks} session=${session}
-        onChanged=${() => { setVersion(version + 1); onChanged(); }} />
       <${History} space=${space} entity=${patient.id} version=${version + live} />
       <${History} space=${space} entity=${handoffId} version=${version + live} />
     </section>`;
@@ -523,8 +549,13 @@ function ShiftHandoff({ space, ward, session, onChanged }) {
               <strong>code status:</strong> ${p.fields.code_status || "Not set"};
               <strong>allergies:</strong> ${p.fields.allergies || "none recorded"}</p>
             <p><strong>Patient summary:</strong> ${h.summary || ""}</p>
-            <p><strong>Action list:</strong> ${h.actions || ""}</p>
-            <p><strong>Situation awareness:</strong> ${h.contingency || ""}</p>
+            <p><strong>Action list:</strong></p>
+            <ul>${ward.entities.filter((e) => e.id.startsWith("task/") && e.fields.patient === p.id)
+              .map((t) => html`<li key=${t.id}>${t.fields.text} (${t.fields.owner || "unassigned"},
+                due ${t.fields.due || "–"}; ${t.fields.state === "done" ? "done" : "open"})</li>`)}</ul>
+            <p><strong>Situation awareness:</strong></p>
+            <ul>${(h.contingency || "").split("\n").filter((l) => l.trim())
+              .map((l, i) => html`<li key=${i}>${l}</li>`)}</ul>
             <p><strong>Synthesis by receiver:</strong> ${h.synthesis || ""}</p>
           </article>`;
         })}
@@ -608,7 +639,7 @@ function Workspace({ session, onLocked, onEnded }) {
     let retry = null;
     let closed = false;
     function open() {
-      socket = new WebSocket(`ws://${location.host}/`, "wardline-ui");
+      socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`, "wardline-ui");
       socket.onmessage = () => setVersion((v) => v + 1);
       socket.onclose = () => { if (!closed) retry = setTimeout(open, 2000); };
     }
