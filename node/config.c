@@ -38,6 +38,8 @@ void wl_config_defaults(struct wl_config *c)
 		 WL_CONFIG_DEFAULT_WEB_ROOT);
 	wl_session_policy_defaults(&c->session);
 	c->prune_interval_s = 86400;
+	c->realert_ms = 5 * 60000;
+	c->escalate_ms = 15 * 60000;
 }
 
 /* Parse a decimal integer within [MIN, MAX]; no sign, no trailing text. */
@@ -159,6 +161,30 @@ static int apply_http(struct wl_config *c, const char *key, const char *value)
 	return WL_ENOTFOUND;
 }
 
+/* [messages]: when an unacknowledged urgent message alerts again and
+ * escalates, in minutes (or seconds, for tests). */
+static int apply_messages(struct wl_config *c, const char *key,
+			  const char *value)
+{
+	uint64_t v;
+	int minutes = strstr(key, "_minutes") != NULL;
+	int rc = parse_u64(value, 1, minutes ? 24 * 60 : 24 * 3600, &v);
+
+	if (strcmp(key, "realert_minutes") != 0 &&
+	    strcmp(key, "realert_seconds") != 0 &&
+	    strcmp(key, "escalate_minutes") != 0 &&
+	    strcmp(key, "escalate_seconds") != 0)
+		return WL_ENOTFOUND;
+	if (rc != 0)
+		return rc;
+	v *= minutes ? 60000 : 1000;
+	if (strncmp(key, "realert", 7) == 0)
+		c->realert_ms = v;
+	else
+		c->escalate_ms = v;
+	return 0;
+}
+
 static int apply_discovery(struct wl_config *c, const char *key,
 			   const char *value)
 {
@@ -253,6 +279,8 @@ int wl_config_set(struct wl_config *c, const char *section, const char *key,
 		return apply_discovery(c, key, value);
 	if (strcmp(section, "http") == 0)
 		return apply_http(c, key, value);
+	if (strcmp(section, "messages") == 0)
+		return apply_messages(c, key, value);
 	return WL_ENOTFOUND;
 }
 

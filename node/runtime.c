@@ -51,6 +51,9 @@ struct seen_device {
 	char name[WL_CERT_NAME_MAX + 1];
 	uint64_t last_sync_ms;
 	int linked;
+	/* The highest seq of this node's own feed the device said it holds,
+	 * kept when its link closes: the messages it has received. */
+	uint64_t own_head;
 };
 
 #define DEVICES_MAX 256
@@ -789,8 +792,13 @@ static void device_seen(struct wl_runtime *rt, const struct rt_link *l,
 		memcpy(d->node, l->remote, 32);
 	}
 	if (d != NULL) {
+		uint64_t head = l->peer ? wl_peer_remote_head(l->peer,
+							      rt->id->pk)
+					: 0;
+
 		snprintf(d->name, sizeof(d->name), "%s", l->name);
 		d->linked = linked;
+		d->own_head = head > d->own_head ? head : d->own_head;
 		d->last_sync_ms = l->last_sync_ms ? l->last_sync_ms
 						  : d->last_sync_ms;
 	}
@@ -800,6 +808,32 @@ static void device_seen(struct wl_runtime *rt, const struct rt_link *l,
 		rt->alone_since_ms = 0;
 	else if (rt->alone_since_ms == 0)
 		rt->alone_since_ms = wl_hlc_system_wall(NULL);
+}
+
+/* The number of devices known to hold this node's own event SEQ: from
+ * their HAVE messages on a live link, or the last one before it closed. */
+static size_t reached(void *arg, uint64_t seq)
+{
+	struct wl_runtime *rt = arg;
+	size_t n = 0;
+
+	for (size_t i = 0; i < rt->n_devices; i++) {
+		struct seen_device *d = &rt->devices[i];
+
+		for (struct rt_link *l = rt->links; d->linked && l;
+		     l = l->next) {
+			uint64_t head;
+
+			if (!l->established || l->peer == NULL ||
+			    memcmp(l->remote, d->node, 32) != 0)
+				continue;
+			head = wl_peer_remote_head(l->peer, rt->id->pk);
+			if (head > d->own_head)
+				d->own_head = head;
+		}
+		n += d->own_head >= seq;
+	}
+	return n;
 }
 
 /* The devices view of the API: this node, each peer seen and when it
@@ -1270,6 +1304,8 @@ static int start_api(struct wl_runtime *rt)
 		api_host(&ac, rt->tls_addr[0] ? "https" : "http",
 			 rt->cfg.hosts[i]);
 	ac.policy = rt->cfg.session;
+	ac.realert_ms = rt->cfg.realert_ms;
+	ac.escalate_ms = rt->cfg.escalate_ms;
 
 	memset(&env, 0, sizeof(env));
 	env.store = rt->store;
@@ -1278,6 +1314,7 @@ static int start_api(struct wl_runtime *rt)
 	memcpy(env.site_pk, rt->site_pk, 32);
 	env.loop = rt->loop;
 	env.devices = devices_json;
+	env.reached = reached;
 	env.arg = rt;
 	return wl_api_new(&ac, &env, &rt->api);
 }

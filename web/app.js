@@ -329,23 +329,42 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
     </section>`;
 }
 
+// Where a message is: saved here, on how many other devices, read by whom.
+function delivery(m, readers) {
+  const where = m.from_this_device
+    ? `Saved on this device; ${m.reached === 0 ? "not on another device yet"
+      : `reached ${m.reached} other device${m.reached === 1 ? "" : "s"}`}`
+    : "Received on this device";
+  return readers.length ? `${where}. Read by ${readers.join(", ")}.` : `${where}. Not read yet.`;
+}
+
 function Messages({ space, session, version }) {
   const [list, setList] = useState([]);
   const [acks, setAcks] = useState({});
+  const [marks, setMarks] = useState({});
   const [text, setText] = useState("");
   const [urgent, setUrgent] = useState(false);
   const [error, setError] = useState("");
 
   async function load() {
     try {
-      setList((await api.messages(space.id)).messages);
+      const messages = (await api.messages(space.id)).messages;
+      setList(messages);
       // Acknowledgments of urgent messages: one entity per message, one
-      // field per user who acknowledged it.
+      // field per user who acknowledged it. Read markers: one entity per
+      // reader, with the time of the newest message read.
       const w = await api.ward(space.id).catch(() => null);
       const byMessage = {};
-      for (const e of (w ? w.entities : []).filter((x) => x.id.startsWith("ack/")))
-        byMessage[e.id.slice(4)] = e.fields;
+      const read = {};
+      for (const e of w ? w.entities : []) {
+        if (e.id.startsWith("ack/")) byMessage[e.id.slice(4)] = e.fields;
+        if (e.id.startsWith("read/")) read[e.id.slice(5)] = Number(e.fields.through_ms || 0);
+      }
       setAcks(byMessage);
+      setMarks(read);
+      const newest = messages.reduce((t, m) => Math.max(t, m.time_ms), 0);
+      if (newest > (read[session.user] || 0))
+        await api.update(space.id, "read/" + session.user, { through_ms: String(newest) });
     } catch (err) {
       setError(err.message);
     }
@@ -383,6 +402,8 @@ function Messages({ space, session, version }) {
           <time>${new Date(m.time_ms).toLocaleTimeString()}</time>
           ${m.urgent && html`<strong class="flag">Urgent</strong>`}
           <p>${m.text}</p>
+          <p class="delivery muted">${delivery(m, Object.keys(marks).filter(
+            (u) => u !== m.author && marks[u] >= m.time_ms))}</p>
           ${m.urgent && (() => {
             const by = Object.keys(acks[m.id.slice(0, 32)] || {});
             return html`<p class="acks">${by.length
@@ -588,6 +609,60 @@ function Devices({ info }) {
     </section>`;
 }
 
+// A short tone when a new alert shows, for a nurse who is not looking at
+// the screen. Browsers may refuse sound before the first touch.
+function chime() {
+  try {
+    const ctx = new AudioContext();
+    const osc = ctx.createOscillator();
+    osc.frequency.value = 880;
+    osc.connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.3);
+  } catch (e) { /* no sound on this device */ }
+}
+
+// Urgent messages nobody acknowledged in time: shown again to their
+// readers, and once escalated, to the charge nurse as well.
+function Alerts({ session, version, onChanged }) {
+  const [alerts, setAlerts] = useState([]);
+  const heard = useRef(new Set());
+  useEffect(() => {
+    const load = () => api.alerts().then((r) => {
+      setAlerts(r.alerts);
+      const fresh = r.alerts.filter((a) => !a.mine && !heard.current.has(a.id + a.escalated));
+      for (const a of fresh) heard.current.add(a.id + a.escalated);
+      if (fresh.length) chime();
+    }).catch(() => {});
+    load();
+    const timer = setInterval(load, 15000);
+    return () => clearInterval(timer);
+  }, [version]);
+  const charge = session.role === "charge_nurse";
+  const shown = alerts;
+  if (shown.length === 0) return null;
+
+  async function acknowledge(a) {
+    await api.update(a.space, "ack/" + a.id.slice(0, 32), {
+      [session.user]: new Date().toISOString().slice(0, 16).replace("T", " "),
+    }).catch(() => {});
+    onChanged();
+  }
+  return html`<section class="alerts" aria-label="Unacknowledged urgent messages">
+    ${shown.map((a) => {
+      const min = Math.max(1, Math.round((Date.now() - a.time_ms) / 60000));
+      const to = a.escalated ? (charge ? "Escalated to you, the charge nurse."
+        : "Escalated to the charge nurse.") : "";
+      return html`<div key=${a.id} class=${"alert" + (a.escalated ? " escalated" : "")} role="alert">
+        <p><strong>Urgent, not acknowledged for ${min} min</strong> (${a.space_name}, from ${a.author}): ${a.text}</p>
+        ${to && html`<p><strong>${to}</strong></p>`}
+        ${a.mine ? html`<p>Nobody has acknowledged your message yet.</p>`
+          : html`<button onClick=${() => acknowledge(a)}>Acknowledge</button>`}
+      </div>`;
+    })}
+  </section>`;
+}
+
 function OfflineBanner({ info }) {
   if (!info || !info.alone_since_ms) return null;
   return html`<p class="offline" role="status">
@@ -664,6 +739,7 @@ function Workspace({ session, onLocked, onEnded }) {
         }}>${s.name}${s.emergency ? " (emergency access)" : ""}</button>`)}
     </nav>
     <${OfflineBanner} info=${devices} />
+    <${Alerts} session=${session} version=${version} onChanged=${() => setVersion(version + 1)} />
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!current && tab !== "devices" && html`<p class="card">You belong to no space yet. An admin or charge nurse adds you.</p>`}
     ${current && html`

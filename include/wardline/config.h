@@ -90,6 +90,8 @@ struct wl_config {
 	char web_root[PATH_MAX];
 	struct wl_session_policy session;
 	uint64_t prune_interval_s;
+	uint64_t realert_ms;  /* an unacknowledged urgent message alerts again */
+	uint64_t escalate_ms; /* ... and then goes to the charge nurse */
 	uint64_t retention_clock_offset_ms;
 };
 

@@ -166,6 +166,9 @@ try {
   await page.getByRole("button", { name: "Send" }).click();
   await page.getByText("Bed 4 potassium 5.9").waitFor();
   check("an urgent message posts and shows", await page.locator(".thread li.urgent").count() === 1);
+  const state = await page.locator(".thread li.urgent .delivery").innerText();
+  check("its delivery state says it is saved here and on no other device yet",
+    /Saved on this device; not on another device yet/.test(state), state);
 
   // Live update: a message written by another process on this node shows
   // without a reload, through the node's WebSocket.
@@ -270,12 +273,24 @@ try {
   await page.getByLabel("Password").fill(process.env.WL_CHARGE_PW);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("button", { name: "Later" }).click();
+  // Nobody acknowledged it for longer than the escalation time (8 s
+  // here): the charge nurse sees it in red on every view.
+  const alert = page.locator(".alerts .alert.escalated", { hasText: "Bed 4 potassium 5.9" });
+  await alert.waitFor({ timeout: 20000 });
+  check("an unacknowledged urgent message escalates to the charge nurse",
+    (await alert.innerText()).includes("Escalated to you, the charge nurse"));
+  await page.screenshot({ path: join(shots, "alert-escalated.png"), fullPage: true });
+  await accessible(page, "escalated alert");
   await page.getByRole("button", { name: "Messages" }).click();
   const urgent = page.locator(".thread li.urgent", { hasText: "Bed 4 potassium 5.9" });
   await urgent.getByText("Not acknowledged yet").waitFor();
   await urgent.getByRole("button", { name: "Acknowledge" }).click();
   await urgent.getByText("Acknowledged by carla").waitFor();
   check("the charge nurse acknowledges the urgent message", true);
+  await alert.waitFor({ state: "detached", timeout: 20000 });
+  check("the alert goes once the message is acknowledged", true);
+  await urgent.getByText(/Read by .*carla/).waitFor({ timeout: 5000 });
+  check("the message shows who read it", true);
   await page.screenshot({ path: join(shots, "messages-acknowledged.png"), fullPage: true });
 } catch (err) {
   check("the scenario runs to its end", false,

@@ -46,7 +46,9 @@ static void config_every_key(void **state)
 				 "initial_map_mb = 8\n[http]\n"
 				 "tls_listen = 10.40.0.12\ntls_port = 9443\n"
 				 "unix_socket = /run/wardline/ui.sock\n"
-				 "hosts = ward4.local:9443, 127.0.0.1:8081\n",
+				 "hosts = ward4.local:9443, 127.0.0.1:8081\n"
+				 "[messages]\nrealert_minutes = 3\n"
+				 "escalate_seconds = 90\n",
 				 path, sizeof(path));
 
 	(void)state;
@@ -61,6 +63,8 @@ static void config_every_key(void **state)
 	assert_string_equal(c.unix_socket, "/run/wardline/ui.sock");
 	assert_int_equal(c.n_hosts, 2);
 	assert_string_equal(c.hosts[1], "127.0.0.1:8081");
+	assert_int_equal(c.realert_ms, 180000);
+	assert_int_equal(c.escalate_ms, 90000);
 	testutil_rmdir(dir);
 }
 
@@ -96,6 +100,8 @@ static void config_invalid_values(void **state)
 		"[http]\nhosts = a:1 b:2 c:3 d:4 e:5\n",
 		"[http]\nunix_socket = relative.sock\n",
 		"[http]\ntls_port = 0\n",
+		"[messages]\nrealert_minutes = 0\n",
+		"[messages]\nrealert_hours = 1\n",
 	};
 
 	(void)state;
