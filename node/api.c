@@ -1,6 +1,7 @@
 /* The JSON HTTP API of the local web UI. */
 #include "wardline/api.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +9,14 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "wardline/admin.h"
 #include "wardline/audit.h"
 #include "wardline/error.h"
 #include "wardline/feed.h"
 #include "wardline/json.h"
 #include "wardline/log.h"
 #include "wardline/login.h"
+#include "wardline/retention.h"
 #include "wardline/space.h"
 #include "wardline/users.h"
 #include "wardline/ward.h"
@@ -1319,6 +1322,340 @@ static void route_devices(struct wl_api *api, wl_api_done_fn done,
 	done(conn, &r);
 }
 
+/* ---- admin ---- */
+
+/* May the caller do the site-wide ACTION? Audits and answers 403 if not. */
+static int site_may(struct wl_api *api, struct caller *c,
+		    enum wl_action action, wl_api_done_fn done, void *conn)
+{
+	if (wl_access_allowed(c->user->bundle.role, action, WL_SPACE_SITE, 0,
+			      0) == 0)
+		return 1;
+	audit(api, &c->f, "access_denied", "denied", c->user, NULL, NULL, NULL,
+	      wl_access_action_name(action), 0);
+	fail(done, conn, 403, "denied",
+	     "your role may not do this; the attempt is recorded");
+	return 0;
+}
+
+/* Copy the value of NAME in the query string Q, %-decoded, into OUT.
+ * Returns 1 when present and it fits, else 0 (OUT is then ""). */
+static int query_value(const char *q, const char *name, char *out,
+		       size_t size)
+{
+	size_t nlen = strlen(name), used = 0;
+	const char *p = q;
+
+	out[0] = '\0';
+	while (p && *p) {
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+			break;
+		p = strchr(p, '&');
+		p = p ? p + 1 : NULL;
+	}
+	if (p == NULL || *p == '\0')
+		return 0;
+	for (p += nlen + 1; *p && *p != '&'; p++) {
+		char ch = *p;
+		unsigned v;
+
+		if (ch == '+')
+			ch = ' ';
+		else if (ch == '%' && sscanf(p + 1, "%2x", &v) == 1 &&
+			 isxdigit((unsigned char)p[1]) &&
+			 isxdigit((unsigned char)p[2])) {
+			ch = (char)v;
+			p += 2;
+		}
+		if (used + 1 >= size || ch == '\0') {
+			out[0] = '\0';
+			return 0;
+		}
+		out[used++] = ch;
+	}
+	out[used] = '\0';
+	return 1;
+}
+
+/* GET /api/users: who is on the site. An admin also sees each account's
+ * state (active, locked, disabled) and its failed logins. */
+static void route_users(struct wl_api *api, struct caller *c,
+			wl_api_done_fn done, void *conn)
+{
+	int full = wl_access_allowed(c->user->bundle.role,
+				     WL_ACTION_MANAGE_USERS, WL_SPACE_SITE, 0,
+				     0) == 0;
+
+	if (full)
+		audit(api, &c->f, "users_viewed", "ok", c->user, NULL, NULL,
+		      NULL, "web", 0);
+	reply(done, conn, 200,
+	      json_pack("{s:o}", "users", wl_admin_users(c->f.users, full)),
+	      NULL);
+}
+
+/* POST /api/users/unlock {"username"}: an admin clears a locked account
+ * on every node (an account event signed with the admin's key). */
+static void route_unlock_user(struct wl_api *api,
+			      const struct wl_api_request *req,
+			      struct caller *c, wl_api_done_fn done,
+			      void *conn)
+{
+	unsigned char json[WL_USERS_ACCOUNT_JSON_MAX];
+	const char *field = NULL, *name = NULL;
+	const struct wl_user *u = NULL;
+	struct wl_feed_item item;
+	size_t len = 0;
+	json_t *o = NULL;
+
+	if (!site_may(api, c, WL_ACTION_MANAGE_USERS, done, conn))
+		return;
+	if (wl_json_load_object(req->body, req->body_len, 1024, &o) == 0 &&
+	    wl_json_get_string(o, "username", &name, &len, &field) == 0)
+		u = wl_users_by_name(c->f.users, name);
+	json_decref(o);
+	if (u == NULL) {
+		fail(done, conn, 404, "not_found", "no such user");
+		return;
+	}
+
+	memset(&item, 0, sizeof(item));
+	item.kind = WL_KIND_ACCOUNT;
+	item.author_sk = wl_session_keys(c->s)->sign_sk;
+	item.body = json;
+	if (wl_users_account_encode(WL_ACCOUNT_UNLOCK, u->bundle.user_id, json,
+				    sizeof(json), &item.body_len) != 0 ||
+	    append(api, &item, 1) != 0) {
+		fail(done, conn, 500, "internal", "could not unlock the user");
+		return;
+	}
+	audit(api, &c->f, "user_unlocked", "ok", c->user, NULL, NULL, NULL,
+	      u->bundle.username, 0);
+	reply(done, conn, 200, NULL, NULL);
+}
+
+/* GET /api/audit?from=MS&to=MS&user=NAME&patient=ID&action=NAME
+ * [&format=csv]: the audit log, newest first. Admins and compliance
+ * officers view it (500 rows at most); a CSV export, which leaves the
+ * site, is the compliance officer's. Both are themselves audited. */
+static void route_audit(struct wl_api *api, const struct wl_api_request *req,
+			struct caller *c, wl_api_done_fn done, void *conn)
+{
+	struct wl_admin_filter f;
+	struct wl_api_response r;
+	char num[24], format[8], detail[WL_AUDIT_DETAIL_MAX + 1];
+	int csv, truncated = 0;
+	json_t *rows = NULL;
+
+	const struct wl_space *trail = wl_spaces_audit(c->f.spaces);
+
+	query_value(req->query, "format", format, sizeof(format));
+	csv = strcmp(format, "csv") == 0;
+	if (trail == NULL) {
+		fail(done, conn, 404, "not_found", "the site has no audit space");
+		return;
+	}
+	if (wl_space_may(c->f.spaces, trail, c->user->bundle.user_id,
+			 csv ? WL_ACTION_EXPORT_AUDIT : WL_ACTION_READ_AUDIT,
+			 wl_hlc_system_wall(NULL), NULL) != 0) {
+		audit(api, &c->f, "access_denied", "denied", c->user, NULL,
+		      trail, NULL, csv ? "export_audit" : "read_audit", 0);
+		fail(done, conn, 403, "denied",
+		     "your role may not do this; the attempt is recorded");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	if (query_value(req->query, "from", num, sizeof(num)))
+		f.from_ms = strtoull(num, NULL, 10);
+	if (query_value(req->query, "to", num, sizeof(num)))
+		f.to_ms = strtoull(num, NULL, 10);
+	query_value(req->query, "user", f.username, sizeof(f.username));
+	query_value(req->query, "patient", f.patient, sizeof(f.patient));
+	query_value(req->query, "action", f.action, sizeof(f.action));
+	f.limit = csv ? WL_ADMIN_AUDIT_ROWS_MAX : 500;
+	if (c->keyring == NULL ||
+	    wl_admin_audit(api->env.store, c->f.spaces, c->keyring, &f, &rows,
+			   &truncated) != 0) {
+		fail(done, conn, 500, "internal", "could not read the audit log");
+		return;
+	}
+	snprintf(detail, sizeof(detail), "web; %zu rows; user=%s patient=%s "
+		 "action=%s", json_array_size(rows), f.username, f.patient,
+		 f.action);
+	audit(api, &c->f, csv ? "audit_exported" : "audit_viewed", "ok",
+	      c->user, NULL, NULL, NULL, detail, 0);
+	if (!csv) {
+		reply(done, conn, 200,
+		      json_pack("{s:o, s:b}", "records", rows, "truncated",
+				truncated),
+		      NULL);
+		return;
+	}
+
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.content_type = "text/csv; charset=utf-8";
+	if (wl_admin_audit_csv(rows, &r.body, &r.len) != 0) {
+		json_decref(rows);
+		fail(done, conn, 500, "internal", "out of memory");
+		return;
+	}
+	json_decref(rows);
+	done(conn, &r);
+}
+
+/* GET /api/admin/spaces: the wards and mailboxes whose membership the
+ * caller manages, with their members. It reads no content, so an admin
+ * who is no member of a ward sees who is, and nothing of its patients. */
+static void route_admin_spaces(struct wl_api *api, struct caller *c,
+			       wl_api_done_fn done, void *conn)
+{
+	unsigned char (*ids)[16] = malloc(512 * 16);
+	uint64_t now = wl_hlc_system_wall(NULL);
+	json_t *list = json_array();
+	char hex[33];
+
+	(void)api;
+	for (size_t i = 0; ids && list && i < wl_spaces_count(c->f.spaces);
+	     i++) {
+		const struct wl_space *s = wl_spaces_at(c->f.spaces, i);
+		json_t *members = json_array();
+		size_t n;
+
+		if ((s->kind != WL_SPACE_WARD &&
+		     s->kind != WL_SPACE_ROLE_MAILBOX) ||
+		    wl_space_may(c->f.spaces, s, c->user->bundle.user_id,
+				 WL_ACTION_ADD_MEMBER, now, NULL) != 0) {
+			json_decref(members);
+			continue;
+		}
+		n = wl_space_recipients(c->f.spaces, s, now, ids, 512);
+		for (size_t k = 0; k < n && k < 512; k++) {
+			const struct wl_user *u = wl_users_by_id(c->f.users,
+								 ids[k]);
+
+			if (u == NULL || !wl_space_is_member(c->f.spaces, s,
+							     ids[k]))
+				continue;
+			json_array_append_new(
+				members,
+				json_pack("{s:s, s:s, s:s}", "user",
+					  u->bundle.username, "display_name",
+					  u->bundle.display_name, "role",
+					  wl_access_role_name(u->bundle.role)));
+		}
+		sodium_bin2hex(hex, sizeof(hex), s->id, 16);
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:s, s:o}", "id", hex,
+					"name", s->name, "kind",
+					wl_access_space_kind_name(s->kind),
+					"members", members));
+	}
+	free(ids);
+	reply(done, conn, 200, json_pack("{s:o}", "spaces", list), NULL);
+}
+
+static const struct {
+	const char *name;
+	uint8_t kind;
+} policy_kinds[] = {{"message", WL_KIND_MESSAGE},
+		    {"entity_update", WL_KIND_ENTITY_UPDATE},
+		    {"receipt", WL_KIND_RECEIPT},
+		    {"audit", WL_KIND_AUDIT}};
+#define POLICY_KINDS (sizeof(policy_kinds) / sizeof(policy_kinds[0]))
+
+/* GET /api/policy: the retention policy in force (days per kind, 0 for
+ * for ever, and the legal holds by space name). */
+static void route_policy_get(struct wl_api *api, struct caller *c,
+			     wl_api_done_fn done, void *conn)
+{
+	struct wl_retention_policy p;
+	json_t *days = json_object(), *holds = json_array();
+
+	if (!site_may(api, c, WL_ACTION_SET_POLICY, done, conn)) {
+		json_decref(days);
+		json_decref(holds);
+		return;
+	}
+	if (wl_retention_load(&p, c->f.users, api->env.store) != 0)
+		wl_retention_defaults(&p);
+	for (size_t i = 0; i < POLICY_KINDS; i++)
+		json_object_set_new(days, policy_kinds[i].name,
+				    json_integer(p.days[policy_kinds[i].kind]));
+	for (size_t i = 0; i < p.n_holds; i++) {
+		const struct wl_space *s = wl_spaces_by_id(c->f.spaces,
+							   p.holds[i].space);
+
+		json_array_append_new(holds,
+				      json_string(s ? s->name : "unknown"));
+	}
+	reply(done, conn, 200,
+	      json_pack("{s:o, s:o, s:i}", "days", days, "holds", holds,
+			"audit_min_days", WL_RETENTION_AUDIT_MIN),
+	      NULL);
+}
+
+/* POST /api/policy {"days":{"message":N,...}}: change retention times;
+ * holds stay as they are. Signed with the admin's key, audited. */
+static void route_policy_set(struct wl_api *api,
+			     const struct wl_api_request *req,
+			     struct caller *c, wl_api_done_fn done,
+			     void *conn)
+{
+	unsigned char json[WL_RETENTION_JSON_MAX];
+	char detail[WL_AUDIT_DETAIL_MAX + 1];
+	struct wl_retention_policy p;
+	struct wl_feed_item item;
+	json_t *o = NULL, *days;
+	size_t used = 0;
+	int rc;
+
+	if (!site_may(api, c, WL_ACTION_SET_POLICY, done, conn))
+		return;
+	if (wl_retention_load(&p, c->f.users, api->env.store) != 0)
+		wl_retention_defaults(&p);
+	rc = wl_json_load_object(req->body, req->body_len, 1024, &o);
+	days = rc == 0 ? json_object_get(o, "days") : NULL;
+	for (size_t i = 0; json_is_object(days) && i < POLICY_KINDS; i++) {
+		json_t *v = json_object_get(days, policy_kinds[i].name);
+
+		if (v == NULL)
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > WL_RETENTION_DAYS_MAX)
+			rc = WL_ERANGE;
+		else
+			p.days[policy_kinds[i].kind] =
+				(uint32_t)json_integer_value(v);
+	}
+	json_decref(o);
+	memset(&item, 0, sizeof(item));
+	if (rc == 0 && json_is_object(days))
+		rc = wl_retention_encode(&p, json, sizeof(json),
+					 &item.body_len);
+	if (rc != 0 || !json_is_object(days)) {
+		fail(done, conn, 400, "bad_request",
+		     "send {\"days\":{\"message\":N,...}}; audit records "
+		     "are kept at least six years");
+		return;
+	}
+	item.kind = WL_KIND_SITE_POLICY;
+	item.author_sk = wl_session_keys(c->s)->sign_sk;
+	item.body = json;
+	if (append(api, &item, 1) != 0) {
+		fail(done, conn, 500, "internal", "could not store the policy");
+		return;
+	}
+	for (size_t i = 0; i < POLICY_KINDS && used < sizeof(detail); i++)
+		used += (size_t)snprintf(detail + used, sizeof(detail) - used,
+					 "%s%s=%u", i ? "," : "",
+					 policy_kinds[i].name,
+					 p.days[policy_kinds[i].kind]);
+	audit(api, &c->f, "policy_changed", "ok", c->user, NULL, NULL, NULL,
+	      detail, 0);
+	reply(done, conn, 200, NULL, NULL);
+}
+
 /* ---- dispatch ---- */
 
 void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
@@ -1385,6 +1722,18 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		route_entity(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/history") == 0)
 		route_history(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/users") == 0)
+		route_users(api, &c, done, conn);
+	else if (post && strcmp(path, "/api/users/unlock") == 0)
+		route_unlock_user(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/admin/spaces") == 0)
+		route_admin_spaces(api, &c, done, conn);
+	else if (!post && strcmp(path, "/api/audit") == 0)
+		route_audit(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/policy") == 0)
+		route_policy_get(api, &c, done, conn);
+	else if (post && strcmp(path, "/api/policy") == 0)
+		route_policy_set(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/alerts") == 0)
 		route_alerts(api, &c, done, conn);
 	else if (!post && strcmp(path, "/api/devices") == 0)
