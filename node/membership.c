@@ -171,8 +171,8 @@ static int write_epoch(const struct wl_membership_writer *w, struct batch *b,
 }
 
 /* Start epoch S->epoch + 1 of S with a new key sealed to every recipient
- * but REMOVED (may be NULL), by the change C (remove or rotate), filled
- * but for its epoch and audit key. */
+ * but REMOVED (may be NULL), by the change C (remove or rotate) that
+ * change_init filled. */
 static int new_epoch(const struct wl_membership_writer *w,
 		     const struct wl_space *s, struct wl_space_change *c,
 		     const unsigned char *removed)
@@ -183,13 +183,24 @@ static int new_epoch(const struct wl_membership_writer *w,
 
 	if (rc == 0)
 		rc = to_recipients(w, s, removed, b);
-	if (rc == 0) {
-		c->epoch = s->epoch + 1;
+	if (rc == 0)
 		rc = write_epoch(w, b, s->kind, c, key);
-	}
 	sodium_free(key);
 	free(b);
 	return rc;
+}
+
+/* Start C as the change OP of S at EPOCH about USER (NULL for a rotate). */
+static void change_init(struct wl_space_change *c, enum wl_space_op op,
+			const struct wl_space *s, uint32_t epoch,
+			const unsigned char *user)
+{
+	memset(c, 0, sizeof(*c));
+	c->op = op;
+	memcpy(c->space_id, s->id, 16);
+	c->epoch = epoch;
+	if (user != NULL)
+		memcpy(c->user, user, 16);
 }
 
 /* Write C (add or grant) and the envelope of KEY (C's epoch) to USER. */
@@ -286,7 +297,8 @@ int wl_membership_create(const struct wl_membership_writer *w,
 	c.kind = kind;
 	snprintf(c.name, sizeof(c.name), "%s", name);
 	randombytes_buf(c.space_id, 16);
-	memcpy(c.members, members, n * 16);
+	for (size_t i = 0; i < n; i++)
+		memcpy(c.members[i], members[i], 16);
 	c.n_members = n;
 
 	b = calloc(1, sizeof(*b));
@@ -319,11 +331,7 @@ int wl_membership_add(const struct wl_membership_writer *w,
 	if (key == NULL)
 		return WL_ENOTFOUND;
 
-	memset(&c, 0, sizeof(c));
-	c.op = WL_SPACE_OP_ADD;
-	memcpy(c.space_id, s->id, 16);
-	c.epoch = s->epoch;
-	memcpy(c.user, user, 16);
+	change_init(&c, WL_SPACE_OP_ADD, s, s->epoch, user);
 	return write_with_envelope(w, &c, key, user);
 }
 
@@ -341,10 +349,7 @@ int wl_membership_remove(const struct wl_membership_writer *w,
 	    (s->kind == WL_SPACE_WARD && u->bundle.role == WL_ROLE_ADMIN))
 		return WL_ENOTFOUND;
 
-	memset(&c, 0, sizeof(c));
-	c.op = WL_SPACE_OP_REMOVE;
-	memcpy(c.space_id, s->id, 16);
-	memcpy(c.user, user, 16);
+	change_init(&c, WL_SPACE_OP_REMOVE, s, s->epoch + 1, user);
 	return new_epoch(w, s, &c, user);
 }
 
@@ -356,9 +361,7 @@ int wl_membership_rotate(const struct wl_membership_writer *w,
 	if (!wl_space_is_member(w->spaces, s, w->user_id))
 		return WL_EDENIED;
 
-	memset(&c, 0, sizeof(c));
-	c.op = WL_SPACE_OP_ROTATE;
-	memcpy(c.space_id, s->id, 16);
+	change_init(&c, WL_SPACE_OP_ROTATE, s, s->epoch + 1, NULL);
 	return new_epoch(w, s, &c, NULL);
 }
 
@@ -383,11 +386,7 @@ int wl_membership_grant(const struct wl_membership_writer *w,
 	if (key == NULL)
 		return WL_ENOTFOUND;
 
-	memset(&c, 0, sizeof(c));
-	c.op = WL_SPACE_OP_GRANT;
-	memcpy(c.space_id, s->id, 16);
-	c.epoch = s->epoch;
-	memcpy(c.user, user, 16);
+	change_init(&c, WL_SPACE_OP_GRANT, s, s->epoch, user);
 	c.expires_ms = expires_ms;
 	rc = wl_space_reason_seal(&c, key, reason);
 	if (rc == 0)

@@ -2,10 +2,10 @@
  * removing members, starting key epochs, emergency grants, and sealing
  * missing key envelopes.
  *
- * The CLI and the web API both write these events through a writer, which
- * names the author (a user with an open session), the folds the changes
- * are checked against, and a callback that appends feed items to this
- * node's feed. Each change is checked here against the rules of the fold
+ * The CLI and the web API both write these events through a writer. It
+ * names the author (a user with an open session) and the folds that the
+ * changes are checked against, and it carries a callback that appends
+ * feed items to this node's feed. Each change is checked here against the rules of the fold
  * (space.h) and the access table (access.h) before anything is written,
  * so a change that every node would reject is not written at all.
  *

@@ -447,7 +447,7 @@ static void rotate_new_epoch(void **state)
 }
 
 /* Two removals that race for one epoch, and a device revocation, each
- * call for a rotation, and a rotation answers it. */
+ * call for a rotation, and a rotation clears the reason. */
 static void rotation_reason_race_and_revocation(void **state)
 {
 	struct fixture *f = *state;
