@@ -985,8 +985,9 @@ static int members_resolve(struct caller *c, json_t *members,
 		size_t k = 0;
 
 		if (u == NULL || u->bundle.disabled) {
-			snprintf(message, sizeof(message), "no active user '%.*s'",
-				 WL_KEYS_USERNAME_MAX, name ? name : "");
+			snprintf(message, sizeof(message),
+				 "no active user '%.*s'", WL_KEYS_USERNAME_MAX,
+				 name ? name : "");
 			fail(done, conn, 404, "not_found", message);
 			return -1;
 		}
@@ -1201,7 +1202,7 @@ static void route_space_members(struct wl_api *api,
 	size_t space_len = 0;
 	json_t *o = NULL;
 	char query[64] = "";
-	int via_grant = 0, rc;
+	int via_grant = 0, adding, rc;
 	uint32_t epoch;
 
 	if (wl_json_load_object(req->body, req->body_len, 4096, &o) == 0 &&
@@ -1209,7 +1210,8 @@ static void route_space_members(struct wl_api *api,
 		snprintf(query, sizeof(query), "space=%.*s", 32, space);
 	add = json_string_value(json_object_get(o, "add"));
 	remove = json_string_value(json_object_get(o, "remove"));
-	if (space == NULL || space_len != 32 || (add == NULL) == (remove == NULL)) {
+	adding = add != NULL;
+	if (space == NULL || space_len != 32 || adding == (remove != NULL)) {
 		json_decref(o);
 		fail(done, conn, 400, "bad_request",
 		     "send {\"space\":ID,\"add\":USERNAME} or "
@@ -1217,25 +1219,25 @@ static void route_space_members(struct wl_api *api,
 		return;
 	}
 	s = space_for(api, c, query,
-		      add ? WL_ACTION_ADD_MEMBER : WL_ACTION_REMOVE_MEMBER,
+		      adding ? WL_ACTION_ADD_MEMBER : WL_ACTION_REMOVE_MEMBER,
 		      &via_grant, done, conn);
-	u = s ? wl_users_by_name(c->f.users, add ? add : remove) : NULL;
-	json_decref(o);
+	u = s ? wl_users_by_name(c->f.users, adding ? add : remove) : NULL;
+	json_decref(o); /* ADD and REMOVE point into it */
 	if (s != NULL && u == NULL)
 		fail(done, conn, 404, "not_found", "no such user");
 	if (u == NULL || caller_writer(api, c, &w, done, conn) != 0)
 		return;
 
-	rc = add ? wl_membership_add(&w, s, u->bundle.user_id)
-		 : wl_membership_remove(&w, s, u->bundle.user_id);
+	rc = adding ? wl_membership_add(&w, s, u->bundle.user_id)
+		    : wl_membership_remove(&w, s, u->bundle.user_id);
 	if (rc != 0) {
-		member_change_failed(c, s, u, add != NULL, rc, done, conn);
+		member_change_failed(c, s, u, adding, rc, done, conn);
 		return;
 	}
-	epoch = add ? s->epoch : s->epoch + 1;
+	epoch = adding ? s->epoch : s->epoch + 1;
 	memcpy(id, s->id, 16);
-	audit_member(api, c, s, u, add != NULL);
-	if (add != NULL)
+	audit_member(api, c, s, u, adding);
+	if (adding)
 		member_sync(api, c, id);
 	reply(done, conn, 200, json_pack("{s:I}", "epoch", (json_int_t)epoch),
 	      NULL);

@@ -33,8 +33,7 @@ static uint64_t now_ms(void)
 static const unsigned char *held_key(const struct wl_membership_writer *w,
 				     const struct wl_space *s, uint32_t epoch)
 {
-	return w->keyring ? wl_keyring_get(w->keyring, s->id, epoch, 0)
-			  : NULL;
+	return w->keyring ? wl_keyring_get(w->keyring, s->id, epoch, 0) : NULL;
 }
 
 static int listed(unsigned char (*ids)[16], size_t n,
@@ -63,8 +62,8 @@ static int to_recipients(const struct wl_membership_writer *w,
 			 const struct wl_space *s, const unsigned char *except,
 			 struct batch *b)
 {
-	size_t n = wl_space_recipients(w->spaces, s, now_ms(), b->to,
-				       RECIPIENTS_MAX);
+	size_t n =
+	    wl_space_recipients(w->spaces, s, now_ms(), b->to, RECIPIENTS_MAX);
 
 	if (n > RECIPIENTS_MAX)
 		return WL_ETOOBIG;
@@ -76,8 +75,8 @@ static int to_recipients(const struct wl_membership_writer *w,
 }
 
 /* Add the membership change C, signed by the author, to B. */
-static int batch_change(const struct wl_membership_writer *w,
-			struct batch *b, const struct wl_space_change *c)
+static int batch_change(const struct wl_membership_writer *w, struct batch *b,
+			const struct wl_space_change *c)
 {
 	struct wl_feed_item *it = &b->items[b->n];
 	int rc;
@@ -164,8 +163,7 @@ static int write_epoch(const struct wl_membership_writer *w, struct batch *b,
 				b->n_to);
 	if (rc == 0)
 		rc = batch_write(w, b);
-	if (rc == 0 && w->keyring != NULL &&
-	    listed(b->to, b->n_to, w->user_id))
+	if (rc == 0 && w->keyring != NULL && listed(b->to, b->n_to, w->user_id))
 		rc = wl_keyring_add(w->keyring, c->space_id, c->epoch, key);
 	return rc;
 }
@@ -336,8 +334,7 @@ int wl_membership_add(const struct wl_membership_writer *w,
 }
 
 int wl_membership_remove(const struct wl_membership_writer *w,
-			 const struct wl_space *s,
-			 const unsigned char user[16])
+			 const struct wl_space *s, const unsigned char user[16])
 {
 	const struct wl_user *u = wl_users_by_id(w->users, user);
 	struct wl_space_change c;
@@ -402,8 +399,8 @@ int wl_membership_may_seal(const struct wl_membership_writer *w,
 
 	if (e != NULL && memcmp(e->starter, w->user_id, 16) == 0)
 		return 1;
-	return wl_space_may(w->spaces, s, w->user_id, WL_ACTION_ADD_MEMBER,
-			    now, NULL) == 0 ||
+	return wl_space_may(w->spaces, s, w->user_id, WL_ACTION_ADD_MEMBER, now,
+			    NULL) == 0 ||
 	       wl_space_may(w->spaces, s, w->user_id,
 			    WL_ACTION_GRANT_EMERGENCY_ACCESS, now, NULL) == 0;
 }
@@ -437,8 +434,8 @@ const char *wl_membership_rotation_reason(const struct wl_membership_writer *w,
 /* Seal the key of EPOCH of S, when the author holds it, to each recipient
  * in B that lacks it; add the count to *TOTAL. */
 static int sync_epoch(const struct wl_membership_writer *w,
-		      const struct wl_space *s, uint32_t epoch,
-		      struct batch *b, size_t *total)
+		      const struct wl_space *s, uint32_t epoch, struct batch *b,
+		      size_t *total)
 {
 	const unsigned char *key = held_key(w, s, epoch);
 	size_t m = 0;
@@ -459,8 +456,7 @@ static int sync_epoch(const struct wl_membership_writer *w,
 
 /* Sync S with the buffers B; add the count to *TOTAL. */
 static int sync_space(const struct wl_membership_writer *w,
-		      const struct wl_space *s, struct batch *b,
-		      size_t *total)
+		      const struct wl_space *s, struct batch *b, size_t *total)
 {
 	int rc;
 

@@ -5,9 +5,10 @@
  * The CLI and the web API both write these events through a writer. It
  * names the author (a user with an open session) and the folds that the
  * changes are checked against, and it carries a callback that appends
- * feed items to this node's feed. Each change is checked here against the rules of the fold
- * (space.h) and the access table (access.h) before anything is written,
- * so a change that every node would reject is not written at all.
+ * feed items to this node's feed. Each change is checked here against
+ * the rules of the fold (space.h) and the access table (access.h) before
+ * anything is written, so a change that every node would reject is not
+ * written at all.
  *
  * A change and its key envelopes go to the callback in one call, so they
  * land in one commit. The folds in the writer are not updated: after a
@@ -42,13 +43,13 @@ typedef int (*wl_membership_append_fn)(void *arg,
  * against. The caller fills every member and keeps what they point to
  * alive and unchanged during each call. */
 struct wl_membership_writer {
-	struct wl_store *store;         /* read for revocations */
-	const struct wl_users *users;   /* the users fold */
+	struct wl_store *store;		/* read for revocations */
+	const struct wl_users *users;	/* the users fold */
 	const struct wl_spaces *spaces; /* the spaces fold over USERS */
-	const unsigned char *user_id;   /* 16 bytes: the author */
-	const unsigned char *sign_sk;   /* 64 bytes: the author's Ed25519
+	const unsigned char *user_id;	/* 16 bytes: the author */
+	const unsigned char *sign_sk;	/* 64 bytes: the author's Ed25519
 					   secret key, which signs each event */
-	struct wl_keyring *keyring;     /* the author's space keys; may be
+	struct wl_keyring *keyring;	/* the author's space keys; may be
 					   NULL, and then no key is held and
 					   new keys are not kept */
 	wl_membership_append_fn append;

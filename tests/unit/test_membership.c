@@ -21,8 +21,8 @@
 #include "wardline/space.h"
 #include "wardline/users.h"
 
-#define PASSWORD "correct horse battery"
-#define REASON "Cardiac arrest in bed 4; covering until the team arrives"
+#define PASSWORD  "correct horse battery"
+#define REASON	  "Cardiac arrest in bed 4; covering until the team arrives"
 #define MINUTE_MS (60ull * 1000)
 
 struct person {
@@ -43,7 +43,7 @@ struct fixture {
 	struct wl_membership_writer w;
 	unsigned char audit_id[16], ward[16];
 	int fail_append; /* the code the append callback returns, or 0 */
-	size_t appends;  /* calls of the append callback */
+	size_t appends;	 /* calls of the append callback */
 };
 
 static int test_append(void *arg, const struct wl_feed_item *items, size_t n)
@@ -67,15 +67,13 @@ static void person(struct fixture *f, const char *name, enum wl_role role,
 					  &cost, &p->b, &p->sk),
 			 0);
 	memset(&it, 0, sizeof(it));
-	assert_int_equal(wl_keys_bundle_encode(&p->b, json, sizeof(json),
-					       &it.body_len),
-			 0);
+	assert_int_equal(
+	    wl_keys_bundle_encode(&p->b, json, sizeof(json), &it.body_len), 0);
 	it.kind = WL_KIND_USER_BUNDLE;
 	it.author_sk = f->site_sk;
 	it.body = json;
-	assert_int_equal(wl_feed_append(f->store, f->id, &f->hlc, &it, 1, NULL,
-					NULL),
-			 0);
+	assert_int_equal(
+	    wl_feed_append(f->store, f->id, &f->hlc, &it, 1, NULL, NULL), 0);
 }
 
 /* Fold the users and spaces of the store again. */
@@ -160,11 +158,11 @@ static int setup(void **state)
 	memcpy(members[0], f->charge.b.user_id, 16);
 	memcpy(members[1], f->nurse.b.user_id, 16);
 	as(f, &f->admin);
-	assert_int_equal(wl_membership_create(
-				 &f->w, WL_SPACE_WARD, "4 West",
+	assert_int_equal(
+	    wl_membership_create(&f->w, WL_SPACE_WARD, "4 West",
 				 (const unsigned char(*)[16])members, 2,
 				 f->ward, NULL),
-			 0);
+	    0);
 	refold(f);
 	f->appends = 0;
 	*state = f;
@@ -201,11 +199,11 @@ static void create_ward_seals_members(void **state)
 
 	memcpy(member[0], f->nurse.b.user_id, 16);
 	as(f, &f->admin);
-	assert_int_equal(wl_membership_create(
-				 &f->w, WL_SPACE_WARD, "5 East",
+	assert_int_equal(
+	    wl_membership_create(&f->w, WL_SPACE_WARD, "5 East",
 				 (const unsigned char(*)[16])member, 1, id,
 				 &sealed),
-			 0);
+	    0);
 	assert_int_equal(sealed, 3);
 	assert_int_equal(f->appends, 1);
 	assert_non_null(wl_keyring_get(f->keyring, id, 1, 0));
@@ -219,11 +217,11 @@ static void create_ward_seals_members(void **state)
 	assert_true(wl_space_is_member(f->spaces, s, f->nurse.b.user_id));
 	assert_false(wl_space_is_member(f->spaces, s, f->charge.b.user_id));
 	assert_true(wl_space_has_envelope(f->spaces, s, f->admin.b.user_id, 1));
-	assert_true(wl_space_has_envelope(f->spaces, s, f->admin2.b.user_id,
-					  1));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, s, f->admin2.b.user_id, 1));
 	assert_true(wl_space_has_envelope(f->spaces, s, f->nurse.b.user_id, 1));
-	assert_false(wl_space_has_envelope(f->spaces, s, f->charge.b.user_id,
-					   1));
+	assert_false(
+	    wl_space_has_envelope(f->spaces, s, f->charge.b.user_id, 1));
 
 	kr = keyring_of(f, &f->nurse);
 	assert_non_null(wl_keyring_get(kr, id, 1, 0));
@@ -244,11 +242,11 @@ static void create_direct_by_nurse(void **state)
 
 	memcpy(member[0], f->nurse2.b.user_id, 16);
 	as(f, &f->nurse);
-	assert_int_equal(wl_membership_create(
-				 &f->w, WL_SPACE_DIRECT, "",
+	assert_int_equal(
+	    wl_membership_create(&f->w, WL_SPACE_DIRECT, "",
 				 (const unsigned char(*)[16])member, 1, id,
 				 &sealed),
-			 0);
+	    0);
 	assert_int_equal(sealed, 2);
 
 	refold(f);
@@ -298,19 +296,18 @@ static void create_refused(void **state)
 	assert_int_equal(wl_membership_create(&f->w, WL_SPACE_WARD, long_name,
 					      NULL, 0, id, NULL),
 			 WL_EINVAL);
-	assert_int_equal(wl_membership_create(&f->w, WL_SPACE_WARD, "", NULL,
-					      0, id, NULL),
-			 WL_EINVAL);
+	assert_int_equal(
+	    wl_membership_create(&f->w, WL_SPACE_WARD, "", NULL, 0, id, NULL),
+	    WL_EINVAL);
 	assert_int_equal(wl_membership_create(
-				 &f->w, WL_SPACE_WARD, "6 North",
-				 (const unsigned char(*)[16])members, 1, id,
-				 NULL),
+			     &f->w, WL_SPACE_WARD, "6 North",
+			     (const unsigned char(*)[16])members, 1, id, NULL),
 			 WL_EINVAL);
-	assert_int_equal(wl_membership_create(
-				 &f->w, WL_SPACE_WARD, "6 North",
+	assert_int_equal(
+	    wl_membership_create(&f->w, WL_SPACE_WARD, "6 North",
 				 (const unsigned char(*)[16])members,
 				 WL_SPACE_CREATE_MEMBERS_MAX + 1, id, NULL),
-			 WL_ETOOBIG);
+	    WL_ETOOBIG);
 	assert_int_equal(f->appends, 0);
 }
 
@@ -323,14 +320,13 @@ static void add_seals_current_key(void **state)
 	struct wl_keyring *kr;
 
 	as(f, &f->charge);
-	assert_int_equal(wl_membership_add(&f->w, ward(f),
-					   f->nurse2.b.user_id),
+	assert_int_equal(wl_membership_add(&f->w, ward(f), f->nurse2.b.user_id),
 			 0);
 	refold(f);
-	assert_true(wl_space_is_member(f->spaces, ward(f),
-				       f->nurse2.b.user_id));
-	assert_true(wl_space_has_envelope(f->spaces, ward(f),
-					  f->nurse2.b.user_id, 1));
+	assert_true(
+	    wl_space_is_member(f->spaces, ward(f), f->nurse2.b.user_id));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, ward(f), f->nurse2.b.user_id, 1));
 	kr = keyring_of(f, &f->nurse2);
 	assert_non_null(wl_keyring_get(kr, f->ward, 1, 0));
 	wl_keyring_free(kr);
@@ -339,11 +335,11 @@ static void add_seals_current_key(void **state)
 	assert_int_equal(wl_membership_add(&f->w, ward(f), f->pharm.b.user_id),
 			 WL_EDENIED);
 	memcpy(member[0], f->nurse2.b.user_id, 16);
-	assert_int_equal(wl_membership_create(
-				 &f->w, WL_SPACE_DIRECT, "",
+	assert_int_equal(
+	    wl_membership_create(&f->w, WL_SPACE_DIRECT, "",
 				 (const unsigned char(*)[16])member, 1, direct,
 				 NULL),
-			 0);
+	    0);
 	as(f, &f->nurse);
 	assert_int_equal(wl_membership_add(&f->w,
 					   wl_spaces_by_id(f->spaces, direct),
@@ -369,28 +365,27 @@ static void remove_starts_epoch(void **state)
 	struct wl_keyring *kr;
 
 	as(f, &f->nurse);
-	assert_int_equal(wl_membership_remove(&f->w, ward(f),
-					      f->charge.b.user_id),
-			 WL_EDENIED);
+	assert_int_equal(
+	    wl_membership_remove(&f->w, ward(f), f->charge.b.user_id),
+	    WL_EDENIED);
 
 	as(f, &f->admin);
-	assert_int_equal(wl_membership_remove(&f->w, ward(f),
-					      f->nurse.b.user_id),
-			 0);
+	assert_int_equal(
+	    wl_membership_remove(&f->w, ward(f), f->nurse.b.user_id), 0);
 	assert_non_null(wl_keyring_get(f->keyring, f->ward, 2, 0));
 	refold(f);
 	assert_int_equal(ward(f)->epoch, 2);
 	e = wl_space_epoch_at(ward(f), 2);
 	assert_non_null(e);
 	assert_memory_equal(e->starter, f->admin.b.user_id, 16);
-	assert_false(wl_space_is_member(f->spaces, ward(f),
-					f->nurse.b.user_id));
-	assert_true(wl_space_has_envelope(f->spaces, ward(f),
-					  f->charge.b.user_id, 2));
-	assert_true(wl_space_has_envelope(f->spaces, ward(f),
-					  f->admin2.b.user_id, 2));
-	assert_false(wl_space_has_envelope(f->spaces, ward(f),
-					   f->nurse.b.user_id, 2));
+	assert_false(
+	    wl_space_is_member(f->spaces, ward(f), f->nurse.b.user_id));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, ward(f), f->charge.b.user_id, 2));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, ward(f), f->admin2.b.user_id, 2));
+	assert_false(
+	    wl_space_has_envelope(f->spaces, ward(f), f->nurse.b.user_id, 2));
 	kr = keyring_of(f, &f->nurse);
 	assert_non_null(wl_keyring_get(kr, f->ward, 1, 0));
 	assert_null(wl_keyring_get(kr, f->ward, 2, 0));
@@ -398,15 +393,15 @@ static void remove_starts_epoch(void **state)
 
 	as(f, &f->admin);
 	f->appends = 0;
-	assert_int_equal(wl_membership_remove(&f->w, ward(f),
-					      f->nurse.b.user_id),
-			 WL_ENOTFOUND);
-	assert_int_equal(wl_membership_remove(&f->w, ward(f),
-					      f->admin2.b.user_id),
-			 WL_ENOTFOUND);
-	assert_int_equal(wl_membership_remove(&f->w, ward(f),
-					      f->pharm.b.user_id),
-			 WL_ENOTFOUND);
+	assert_int_equal(
+	    wl_membership_remove(&f->w, ward(f), f->nurse.b.user_id),
+	    WL_ENOTFOUND);
+	assert_int_equal(
+	    wl_membership_remove(&f->w, ward(f), f->admin2.b.user_id),
+	    WL_ENOTFOUND);
+	assert_int_equal(
+	    wl_membership_remove(&f->w, ward(f), f->pharm.b.user_id),
+	    WL_ENOTFOUND);
 	assert_int_equal(f->appends, 0);
 }
 
@@ -426,18 +421,17 @@ static void rotate_new_epoch(void **state)
 	assert_int_equal(wl_membership_rotate(&f->w, ward(f)), 0);
 	refold(f);
 	assert_int_equal(ward(f)->epoch, 2);
-	assert_true(wl_space_has_envelope(f->spaces, ward(f),
-					  f->nurse.b.user_id, 2));
-	assert_true(wl_space_has_envelope(f->spaces, ward(f),
-					  f->charge.b.user_id, 2));
-	assert_true(wl_space_has_envelope(f->spaces, ward(f),
-					  f->admin.b.user_id, 2));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, ward(f), f->nurse.b.user_id, 2));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, ward(f), f->charge.b.user_id, 2));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, ward(f), f->admin.b.user_id, 2));
 
 	as(f, &f->admin);
 	audit = wl_spaces_by_id(f->spaces, f->audit_id);
 	assert_int_equal(wl_membership_rotate(&f->w, audit), 0);
-	wl_audit_keypair(wl_keyring_get(f->keyring, f->audit_id, 2, 0), pk,
-			 sk);
+	wl_audit_keypair(wl_keyring_get(f->keyring, f->audit_id, 2, 0), pk, sk);
 	refold(f);
 	e = wl_space_epoch_at(wl_spaces_by_id(f->spaces, f->audit_id), 2);
 	assert_non_null(e);
@@ -456,18 +450,15 @@ static void rotation_reason_race_and_revocation(void **state)
 	struct wl_feed_item it;
 
 	as(f, &f->charge);
-	assert_int_equal(wl_membership_add(&f->w, ward(f),
-					   f->nurse2.b.user_id),
+	assert_int_equal(wl_membership_add(&f->w, ward(f), f->nurse2.b.user_id),
 			 0);
 	as(f, &f->admin);
 	assert_null(wl_membership_rotation_reason(&f->w, ward(f)));
-	assert_int_equal(wl_membership_remove(&f->w, ward(f),
-					      f->nurse.b.user_id),
-			 0);
+	assert_int_equal(
+	    wl_membership_remove(&f->w, ward(f), f->nurse.b.user_id), 0);
 	writer_for(f, &f->charge); /* the fold before the first removal */
-	assert_int_equal(wl_membership_remove(&f->w, ward(f),
-					      f->nurse2.b.user_id),
-			 0);
+	assert_int_equal(
+	    wl_membership_remove(&f->w, ward(f), f->nurse2.b.user_id), 0);
 
 	as(f, &f->charge);
 	assert_int_equal(ward(f)->epoch, 2);
@@ -478,10 +469,10 @@ static void rotation_reason_race_and_revocation(void **state)
 	as(f, &f->charge);
 	assert_int_equal(ward(f)->epoch, 3);
 	assert_null(wl_membership_rotation_reason(&f->w, ward(f)));
-	assert_false(wl_space_has_envelope(f->spaces, ward(f),
-					   f->nurse.b.user_id, 3));
-	assert_false(wl_space_has_envelope(f->spaces, ward(f),
-					   f->nurse2.b.user_id, 3));
+	assert_false(
+	    wl_space_has_envelope(f->spaces, ward(f), f->nurse.b.user_id, 3));
+	assert_false(
+	    wl_space_has_envelope(f->spaces, ward(f), f->nurse2.b.user_id, 3));
 
 	randombytes_buf(node_pk, sizeof(node_pk));
 	wl_revocation_issue(f->site_sk, node_pk, wl_hlc_system_wall(NULL), &r);
@@ -490,9 +481,8 @@ static void rotation_reason_race_and_revocation(void **state)
 	it.kind = WL_KIND_REVOCATION;
 	it.body = body;
 	it.body_len = sizeof(body);
-	assert_int_equal(wl_feed_append(f->store, f->id, &f->hlc, &it, 1, NULL,
-					NULL),
-			 0);
+	assert_int_equal(
+	    wl_feed_append(f->store, f->id, &f->hlc, &it, 1, NULL, NULL), 0);
 	assert_string_equal(wl_membership_rotation_reason(&f->w, ward(f)),
 			    "a device was revoked");
 	assert_int_equal(wl_membership_rotate(&f->w, ward(f)), 0);
@@ -515,17 +505,17 @@ static void may_seal_rules(void **state)
 	assert_false(wl_membership_may_seal(&f->w, ward(f)));
 
 	memcpy(member[0], f->nurse2.b.user_id, 16);
-	assert_int_equal(wl_membership_create(
-				 &f->w, WL_SPACE_DIRECT, "",
+	assert_int_equal(
+	    wl_membership_create(&f->w, WL_SPACE_DIRECT, "",
 				 (const unsigned char(*)[16])member, 1, direct,
 				 NULL),
-			 0);
+	    0);
 	as(f, &f->nurse);
-	assert_true(wl_membership_may_seal(
-		&f->w, wl_spaces_by_id(f->spaces, direct)));
+	assert_true(
+	    wl_membership_may_seal(&f->w, wl_spaces_by_id(f->spaces, direct)));
 	as(f, &f->nurse2);
-	assert_false(wl_membership_may_seal(
-		&f->w, wl_spaces_by_id(f->spaces, direct)));
+	assert_false(
+	    wl_membership_may_seal(&f->w, wl_spaces_by_id(f->spaces, direct)));
 }
 
 /* A member added after a removal receives the earlier epoch's key from a
@@ -537,18 +527,16 @@ static void sync_seals_history(void **state)
 	size_t sealed = 99;
 
 	as(f, &f->admin);
-	assert_int_equal(wl_membership_remove(&f->w, ward(f),
-					      f->nurse.b.user_id),
-			 0);
+	assert_int_equal(
+	    wl_membership_remove(&f->w, ward(f), f->nurse.b.user_id), 0);
 	as(f, &f->charge);
-	assert_int_equal(wl_membership_add(&f->w, ward(f),
-					   f->nurse2.b.user_id),
+	assert_int_equal(wl_membership_add(&f->w, ward(f), f->nurse2.b.user_id),
 			 0);
 	as(f, &f->nurse2);
-	assert_true(wl_space_has_envelope(f->spaces, ward(f),
-					  f->nurse2.b.user_id, 2));
-	assert_false(wl_space_has_envelope(f->spaces, ward(f),
-					   f->nurse2.b.user_id, 1));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, ward(f), f->nurse2.b.user_id, 2));
+	assert_false(
+	    wl_space_has_envelope(f->spaces, ward(f), f->nurse2.b.user_id, 1));
 	f->appends = 0;
 	assert_int_equal(wl_membership_sync_space(&f->w, ward(f), &sealed), 0);
 	assert_int_equal(sealed, 0);
@@ -558,10 +546,10 @@ static void sync_seals_history(void **state)
 	assert_int_equal(wl_membership_sync_space(&f->w, ward(f), &sealed), 0);
 	assert_int_equal(sealed, 1);
 	refold(f);
-	assert_true(wl_space_has_envelope(f->spaces, ward(f),
-					  f->nurse2.b.user_id, 1));
-	assert_false(wl_space_has_envelope(f->spaces, ward(f),
-					   f->nurse.b.user_id, 2));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, ward(f), f->nurse2.b.user_id, 1));
+	assert_false(
+	    wl_space_has_envelope(f->spaces, ward(f), f->nurse.b.user_id, 2));
 	kr = keyring_of(f, &f->nurse2);
 	assert_non_null(wl_keyring_get(kr, f->ward, 1, 0));
 	assert_non_null(wl_keyring_get(kr, f->ward, 2, 0));
@@ -582,37 +570,31 @@ static void grant_checked(void **state)
 	const struct wl_space_grant *g;
 
 	as(f, &f->nurse);
-	assert_int_equal(wl_membership_grant(&f->w, ward(f),
-					     f->pharm.b.user_id,
+	assert_int_equal(wl_membership_grant(&f->w, ward(f), f->pharm.b.user_id,
 					     now + 30 * MINUTE_MS, REASON),
 			 WL_EDENIED);
 	memcpy(member[0], f->nurse2.b.user_id, 16);
-	assert_int_equal(wl_membership_create(
-				 &f->w, WL_SPACE_DIRECT, "",
+	assert_int_equal(
+	    wl_membership_create(&f->w, WL_SPACE_DIRECT, "",
 				 (const unsigned char(*)[16])member, 1, direct,
 				 NULL),
-			 0);
+	    0);
 
 	as(f, &f->charge);
-	assert_int_equal(wl_membership_grant(&f->w,
-					     wl_spaces_by_id(f->spaces, direct),
-					     f->pharm.b.user_id,
-					     now + 30 * MINUTE_MS, REASON),
+	assert_int_equal(wl_membership_grant(
+			     &f->w, wl_spaces_by_id(f->spaces, direct),
+			     f->pharm.b.user_id, now + 30 * MINUTE_MS, REASON),
 			 WL_EDENIED);
-	assert_int_equal(wl_membership_grant(&f->w, ward(f),
-					     f->pharm.b.user_id, now - 1,
-					     REASON),
+	assert_int_equal(wl_membership_grant(&f->w, ward(f), f->pharm.b.user_id,
+					     now - 1, REASON),
 			 WL_ERANGE);
-	assert_int_equal(wl_membership_grant(&f->w, ward(f),
-					     f->pharm.b.user_id,
+	assert_int_equal(wl_membership_grant(&f->w, ward(f), f->pharm.b.user_id,
 					     now + 13 * 60 * MINUTE_MS, REASON),
 			 WL_ERANGE);
-	assert_int_equal(wl_membership_grant(&f->w, ward(f),
-					     f->pharm.b.user_id,
+	assert_int_equal(wl_membership_grant(&f->w, ward(f), f->pharm.b.user_id,
 					     now + 30 * MINUTE_MS, "   "),
 			 WL_EINVAL);
-	assert_int_equal(wl_membership_grant(&f->w, ward(f),
-					     f->pharm.b.user_id,
+	assert_int_equal(wl_membership_grant(&f->w, ward(f), f->pharm.b.user_id,
 					     now + 30 * MINUTE_MS, REASON),
 			 0);
 
@@ -621,8 +603,8 @@ static void grant_checked(void **state)
 			       wl_hlc_system_wall(NULL));
 	assert_non_null(g);
 	assert_memory_equal(g->granted_by, f->charge.b.user_id, 16);
-	assert_true(wl_space_has_envelope(f->spaces, ward(f),
-					  f->pharm.b.user_id, 1));
+	assert_true(
+	    wl_space_has_envelope(f->spaces, ward(f), f->pharm.b.user_id, 1));
 }
 
 /* When the append fails, the code comes back and no key is kept. */
@@ -646,28 +628,24 @@ static void append_failure_returned(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(create_ward_seals_members,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(create_direct_by_nurse, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(create_refused, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(add_seals_current_key, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(remove_starts_epoch, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(rotate_new_epoch, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(
-			rotation_reason_race_and_revocation, setup, teardown),
-		cmocka_unit_test_setup_teardown(may_seal_rules, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(sync_seals_history, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(grant_checked, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(append_failure_returned, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(create_ward_seals_members, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(create_direct_by_nurse, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(create_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(add_seals_current_key, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(remove_starts_epoch, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(rotate_new_epoch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rotation_reason_race_and_revocation,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(may_seal_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sync_seals_history, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(grant_checked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(append_failure_returned, setup,
+					    teardown),
 	};
 
 	if (sodium_init() < 0)
