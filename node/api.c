@@ -1293,9 +1293,66 @@ static json_t *entity_json(const struct wl_ward_entity *e)
 	return json_pack("{s:s, s:o}", "id", e->id, "fields", fields);
 }
 
+/* The time up to which USERNAME read the thread of PATIENT ("patient/ID"),
+ * or the ward channel when PATIENT is NULL: the "through_ms" field of the
+ * read marker "readp/USERNAME.ID" or "read/USERNAME". 0 when never read. */
+static uint64_t read_through(struct wl_ward *w, const char *username,
+			     const char *patient)
+{
+	char entity[WL_WARD_ENTITY_MAX + 1];
+	const struct wl_ward_entity *e;
+	const char *v;
+
+	if (patient)
+		snprintf(entity, sizeof(entity), "readp/%s.%s", username,
+			 patient + 8);
+	else
+		snprintf(entity, sizeof(entity), "read/%s", username);
+	e = wl_ward_entity(w, entity);
+	v = e ? wl_ward_field(e, "through_ms") : NULL;
+	return v ? strtoull(v, NULL, 10) : 0;
+}
+
+/* Count the messages others wrote that the caller has not read: per
+ * patient thread into PATIENTS (by each object's "id"), and in the ward
+ * channel, returned. */
+static json_int_t count_unread(struct wl_ward *w, struct caller *c,
+			       json_t *patients)
+{
+	json_int_t channel = 0;
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(patients, i, p)
+		json_object_set_new(p, "unread", json_integer(0));
+	for (size_t k = 0; k < wl_ward_message_count(w); k++) {
+		const struct wl_ward_message *m = wl_ward_message_at(w, k);
+		const struct wl_user *a = wl_users_by_past_signer(c->f.users,
+								  m->author);
+
+		if (a == c->user || (m->hlc >> 16) <=
+					    read_through(w, c->user->bundle.username,
+							 m->patient))
+			continue;
+		if (m->patient == NULL) {
+			channel++;
+			continue;
+		}
+		json_array_foreach(patients, i, p) {
+			json_t *n = json_object_get(p, "unread");
+
+			if (strcmp(json_string_value(json_object_get(p, "id")),
+				   m->patient) == 0)
+				json_integer_set(n, json_integer_value(n) + 1);
+		}
+	}
+	return channel;
+}
+
 static void route_ward(struct wl_api *api, const struct wl_api_request *req,
 		       struct caller *c, wl_api_done_fn done, void *conn)
 {
+	json_int_t channel_unread;
 	struct wl_ward *w = NULL;
 	json_t *patients, *other;
 	int via_grant = 0;
@@ -1323,12 +1380,14 @@ static void route_ward(struct wl_api *api, const struct wl_api_request *req,
 					      : other,
 				      entity_json(e));
 	}
+	channel_unread = count_unread(w, c, patients);
 	wl_ward_free(w);
 	audit(api, &c->f, "census_viewed", "ok", c->user, NULL, s, NULL,
 	      "view=board", via_grant);
 	reply(done, conn, 200,
-	      json_pack("{s:s, s:o, s:o}", "name", s->name, "patients",
-			patients, "entities", other),
+	      json_pack("{s:s, s:o, s:o, s:I}", "name", s->name, "patients",
+			patients, "entities", other, "unread",
+			channel_unread),
 	      NULL);
 }
 
@@ -1373,6 +1432,10 @@ static void route_messages_get(struct wl_api *api,
 					"text", m->text, "urgent", m->urgent,
 					"from_this_device", mine, "reached",
 					(json_int_t)reached));
+		if (m->patient)
+			json_object_set_new(json_array_get(list,
+							   json_array_size(list) - 1),
+					    "patient", json_string(m->patient));
 	}
 	wl_ward_free(w);
 	audit(api, &c->f, "messages_read", "ok", c->user, NULL, s, NULL, "web",
@@ -1452,10 +1515,10 @@ static void route_messages_post(struct wl_api *api,
 				struct caller *c, wl_api_done_fn done,
 				void *conn)
 {
-	const char *field = NULL, *space = NULL, *text = NULL;
+	const char *field = NULL, *space = NULL, *text = NULL, *patient;
 	size_t space_len = 0, text_len = 0;
 	unsigned char *plain = NULL;
-	char query[64];
+	char query[64], about[WL_AUDIT_PATIENT_MAX + 1];
 	json_t *o = NULL, *urgent;
 	const struct wl_space *s;
 	const unsigned char *key;
@@ -1474,6 +1537,9 @@ static void route_messages_post(struct wl_api *api,
 		return;
 	}
 	urgent = json_object_get(o, "urgent");
+	/* A message about one patient links to the record; the ward fold
+	 * rejects anything but "patient/ID". */
+	patient = json_string_value(json_object_get(o, "patient"));
 	snprintf(query, sizeof(query), "space=%s", space);
 	s = space_for(api, c, query, WL_ACTION_POST_MESSAGE, &via_grant, done,
 		      conn);
@@ -1485,14 +1551,20 @@ static void route_messages_post(struct wl_api *api,
 	plain = sodium_malloc(WL_API_BODY_MAX);
 	memset(&item, 0, sizeof(item));
 	if (plain == NULL ||
-	    wl_json_dump(json_pack("{s:i, s:s%, s:b}", "v", 1, "text", text,
-				   text_len, "urgent", json_is_true(urgent)),
+	    (patient && (strncmp(patient, "patient/", 8) != 0 ||
+			 strlen(patient) > WL_WARD_ENTITY_MAX)) ||
+	    wl_json_dump(json_pack("{s:i, s:s%, s:b, s:s*}", "v", 1, "text",
+				   text, text_len, "urgent",
+				   json_is_true(urgent), "patient", patient),
 			 plain, WL_API_BODY_MAX, &item.body_len) != 0) {
 		sodium_free(plain);
 		json_decref(o);
-		fail(done, conn, 400, "bad_request", "the text is not UTF-8");
+		fail(done, conn, 400, "bad_request",
+		     "the text is not UTF-8, or the patient is not "
+		     "\"patient/ID\"");
 		return;
 	}
+	snprintf(about, sizeof(about), "%s", patient ? patient : "");
 	json_decref(o);
 
 	key = writing_key(api, c, &s, done, conn);
@@ -1517,8 +1589,8 @@ static void route_messages_post(struct wl_api *api,
 	}
 	sodium_memzero(k, sizeof(k));
 	sodium_free(plain);
-	audit(api, &c->f, "message_sent", "ok", c->user, NULL, s, NULL, "web",
-	      via_grant);
+	audit(api, &c->f, "message_sent", "ok", c->user, NULL, s,
+	      about[0] ? about : NULL, "web", via_grant);
 	reply(done, conn, 201, NULL, NULL);
 }
 
@@ -1534,11 +1606,13 @@ static enum wl_action entity_action(const char *entity, json_t *fields)
 	}
 	if (strncmp(entity, "task/", 5) == 0)
 		return WL_ACTION_MANAGE_TASKS;
-	/* Acknowledging an urgent message is a reply, allowed like a post;
-	 * a read marker ("read/" + username) may be set by every reader. */
+	/* Acknowledging an urgent message is a reply, allowed like a post.
+	 * Every reader may set a read marker: "read/USER" for the channel,
+	 * "readp/USER.ID" for a patient's thread. */
 	if (strncmp(entity, "ack/", 4) == 0)
 		return WL_ACTION_POST_MESSAGE;
-	if (strncmp(entity, "read/", 5) == 0)
+	if (strncmp(entity, "read/", 5) == 0 ||
+	    strncmp(entity, "readp/", 6) == 0)
 		return WL_ACTION_READ;
 	if (strncmp(entity, "request/", 8) == 0) {
 		/* A medication clarification request: the pharmacist's

@@ -43,8 +43,8 @@ export const api = {
   spaces: () => call("GET", "/api/spaces"),
   ward: (space) => call("GET", `/api/ward?space=${space}`),
   messages: (space) => call("GET", `/api/messages?space=${space}`),
-  post: (space, text, urgent) =>
-    call("POST", "/api/messages", { space, text, urgent }),
+  post: (space, text, urgent, patient) =>
+    call("POST", "/api/messages", patient ? { space, text, urgent, patient } : { space, text, urgent }),
   update: (space, entity, fields) =>
     call("POST", "/api/entity", { space, entity, fields }),
   devices: () => call("GET", "/api/devices"),

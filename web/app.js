@@ -121,7 +121,7 @@ function Board({ ward, onOpen }) {
         <th scope="col">Bed</th><th scope="col">Patient</th><th scope="col">Age, sex</th>
         <th scope="col">Severity</th><th scope="col">Main problems</th>
         <th scope="col">Allergies</th><th scope="col">Code status</th>
-        <th scope="col">Nurse</th><th scope="col">Open tasks</th>
+        <th scope="col">Nurse</th><th scope="col">Open tasks</th><th scope="col">Unread</th>
       </tr></thead>
       <tbody>${patients.map((p) => {
         const f = p.fields;
@@ -136,6 +136,7 @@ function Board({ ward, onOpen }) {
           <td>${f.code_status || "Not set"}</td>
           <td>${f.nurse || "–"}</td>
           <td>${tasksOf(p).length}${tasksOf(p).some(overdue) ? html` <strong class="flag">(${tasksOf(p).filter(overdue).length} overdue)</strong>` : ""}</td>
+          <td>${p.unread ? html`<strong class="unread">${p.unread} unread</strong>` : "0"}</td>
         </tr>`;
       })}</tbody>
     </table>`;
@@ -262,6 +263,60 @@ function Contingency({ text, onSave }) {
     </section>`;
 }
 
+// The patient's message thread: messages linked to this record, with
+// the same delivery state as the channel. Reading it moves the reader's
+// marker for this patient ("readp/USER.ID").
+function PatientThread({ space, patient, session, version }) {
+  const [list, setList] = useState([]);
+  const [text, setText] = useState("");
+  const [urgent, setUrgent] = useState(false);
+  const [error, setError] = useState("");
+  const suffix = patient.id.slice("patient/".length);
+  async function load() {
+    try {
+      const mine = (await api.messages(space.id)).messages.filter((m) => m.patient === patient.id);
+      setList(mine);
+      const newest = mine.reduce((t, m) => Math.max(t, m.time_ms), 0);
+      if (newest > 0 && (patient.unread || 0) > 0)
+        await api.update(space.id, `readp/${session.user}.${suffix}`, { through_ms: String(newest) });
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  useEffect(() => { load(); }, [patient.id, version]);
+  async function send(e) {
+    e.preventDefault();
+    try {
+      await api.post(space.id, text, urgent, patient.id);
+      setText("");
+      setUrgent(false);
+      load();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  return html`
+    <section class="patient-thread" aria-labelledby="thread-title">
+      <h3 id="thread-title">Messages about ${patient.fields.name || "this patient"}</h3>
+      ${list.length === 0 && html`<p class="muted">No messages about this patient yet.</p>`}
+      <ol class="thread">${list.map((m) => html`
+        <li key=${m.id} class=${m.urgent ? "urgent" : ""}>
+          <span class="who">${m.author}</span> <time>${new Date(m.time_ms).toLocaleTimeString()}</time>
+          ${m.urgent && html`<strong class="flag">Urgent</strong>`}
+          <p>${m.text}</p>
+          <p class="delivery muted">${delivery(m, [])}</p>
+        </li>`)}</ol>
+      <form onSubmit=${send}>
+        <label>Message about this patient
+          <textarea name="patient-message" value=${text} required onInput=${(e) => setText(e.target.value)}></textarea></label>
+        <label class="check"><input type="checkbox" checked=${urgent}
+          onChange=${(e) => setUrgent(e.target.checked)} /> Urgent</label>
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+        <button type="submit">Send to the ward</button>
+      </form>
+    </section>`;
+}
+
 function Patient({ space, patient, handoff, tasks, session, live, onBack, onChanged }) {
   const f = patient.fields;
   const h = (handoff && handoff.fields) || {};
@@ -324,6 +379,7 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
               acknowledged_at: new Date().toISOString().slice(0, 16).replace("T", " "),
             })}>Acknowledge handoff</button>`}
       </div>
+      <${PatientThread} space=${space} patient=${patient} session=${session} version=${version + live} />
       <${History} space=${space} entity=${patient.id} version=${version + live} />
       <${History} space=${space} entity=${handoffId} version=${version + live} />
     </section>`;
@@ -401,6 +457,7 @@ function Messages({ space, session, version }) {
           <span class="who">${m.author}</span>
           <time>${new Date(m.time_ms).toLocaleTimeString()}</time>
           ${m.urgent && html`<strong class="flag">Urgent</strong>`}
+          ${m.patient && html`<p class="muted">About ${m.patient_label || m.patient}</p>`}
           <p>${m.text}</p>
           <p class="delivery muted">${delivery(m, Object.keys(marks).filter(
             (u) => u !== m.author && marks[u] >= m.time_ms))}</p>

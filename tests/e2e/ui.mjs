@@ -153,6 +153,10 @@ try {
   await page.locator(".tasks li", { hasText: "Chest X-ray" }).getByRole("button", { name: "Mark done" }).click();
   await page.getByText("done by nina").waitFor();
   check("actions are added, flagged overdue and closed; the if/then plan shows", true);
+  await page.getByLabel("Message about this patient").fill("Family asks for a call after 18:00");
+  await page.getByRole("button", { name: "Send to the ward" }).click();
+  await page.locator(".patient-thread li", { hasText: "Family asks for a call" }).waitFor();
+  check("a message about the patient shows in the patient's thread", true);
   await page.screenshot({ path: join(shots, "patient.png"), fullPage: true });
   await accessible(page, "patient view");
   await page.getByRole("button", { name: "Back to the board" }).click();
@@ -281,6 +285,15 @@ try {
     (await alert.innerText()).includes("Escalated to you, the charge nurse"));
   await page.screenshot({ path: join(shots, "alert-escalated.png"), fullPage: true });
   await accessible(page, "escalated alert");
+  const hollis = page.locator("tr", { hasText: "Hollis Quarrington" });
+  check("the board counts the patient's unread messages",
+    (await hollis.innerText()).includes("1 unread"), (await hollis.innerText()).replace(/\s+/g, " "));
+  await hollis.getByRole("button", { name: "Hollis Quarrington" }).click();
+  await page.locator(".patient-thread li", { hasText: "Family asks for a call" }).waitFor();
+  await page.getByRole("button", { name: "Back to the board" }).click();
+  await page.waitForTimeout(800);
+  check("reading the thread clears the count",
+    !(await page.locator("tr", { hasText: "Hollis Quarrington" }).innerText()).includes("unread"));
   await page.getByRole("button", { name: "Messages" }).click();
   const urgent = page.locator(".thread li.urgent", { hasText: "Bed 4 potassium 5.9" });
   await urgent.getByText("Not acknowledged yet").waitFor();
