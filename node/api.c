@@ -1362,12 +1362,12 @@ static void route_ward(struct wl_api *api, const struct wl_api_request *req,
 
 	if (s == NULL)
 		return;
-	if ((s->kind != WL_SPACE_WARD && s->kind != WL_SPACE_ROLE_MAILBOX) ||
-	    c->keyring == NULL || wl_ward_new(s->id, &w) != 0 ||
+	if (s->kind == WL_SPACE_AUDIT || c->keyring == NULL ||
+	    wl_ward_new(s->id, &w) != 0 ||
 	    wl_ward_load(w, api->env.store, c->keyring) != 0) {
 		wl_ward_free(w);
 		fail(done, conn, 409, "unreadable",
-		     "not a ward or mailbox, or no key of it yet");
+		     "the audit space, or no key of this space yet");
 		return;
 	}
 	patients = json_array();

@@ -451,7 +451,7 @@ function Messages({ space, session, version }) {
 
   return html`
     <section class="card messages" aria-labelledby="messages-title">
-      <h2 id="messages-title">${space.name}: channel</h2>
+      <h2 id="messages-title">${space.name}: ${space.kind === "direct" ? "conversation" : "channel"}</h2>
       <ol class="thread">${list.map((m) => html`
         <li key=${m.id} class=${m.urgent ? "urgent" : ""}>
           <span class="who">${m.author}</span>
@@ -953,6 +953,43 @@ function Admin({ session, devices }) {
   </section>`;
 }
 
+// Start a direct conversation: the people are fixed once it exists, and
+// only they hold its key.
+function NewConversation({ session, onCreated }) {
+  const [users, setUsers] = useState([]);
+  const [picked, setPicked] = useState({});
+  const [name, setName] = useState("");
+  const [error, setError] = useState("");
+  useEffect(() => {
+    api.users().then((r) => setUsers(r.users.filter((u) => u.username !== session.user)))
+      .catch((e) => setError(e.message));
+  }, []);
+  async function create(e) {
+    e.preventDefault();
+    setError("");
+    try {
+      const members = Object.keys(picked).filter((k) => picked[k]);
+      const r = await api.createSpace(name ? { kind: "direct", name, members } : { kind: "direct", members });
+      onCreated(r.id);
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  return html`<section class="card" aria-labelledby="direct-title">
+    <h2 id="direct-title">New conversation</h2>
+    <form onSubmit=${create}>
+      <fieldset><legend>With</legend>
+        ${users.map((u) => html`<label class="check" key=${u.username}><input type="checkbox"
+          checked=${!!picked[u.username]} onChange=${(e) => setPicked({ ...picked, [u.username]: e.target.checked })} />
+          ${u.display_name} (${u.role.replace(/_/g, " ")})</label>`)}
+      </fieldset>
+      <label>Name (optional)<input name="conversation-name" value=${name} onInput=${(e) => setName(e.target.value)} /></label>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <button type="submit" disabled=${!Object.values(picked).some(Boolean)}>Start conversation</button>
+    </form>
+  </section>`;
+}
+
 function Workspace({ session, onLocked, onEnded }) {
   const [spaces, setSpaces] = useState([]);
   const [current, setCurrent] = useState(null);
@@ -967,13 +1004,16 @@ function Workspace({ session, onLocked, onEnded }) {
     else setError(err.message);
   }
 
-  useEffect(() => {
-    api.spaces().then((r) => {
+  function loadSpaces(select) {
+    return api.spaces().then((r) => {
       setSpaces(r.spaces);
-      const first = r.spaces.find((s) => s.kind === "ward") || r.spaces[0];
+      const first = r.spaces.find((s) => s.id === select) ||
+        r.spaces.find((s) => s.kind === "ward") || r.spaces[0];
       setCurrent(first || null);
+      if (select && first) setTab("messages");
     }).catch(handle);
-  }, []);
+  }
+  useEffect(() => { loadSpaces(); }, []);
   const [version, setVersion] = useState(0);
   const [devices, setDevices] = useState(null);
   useEffect(() => {
@@ -982,8 +1022,13 @@ function Workspace({ session, onLocked, onEnded }) {
     const timer = setInterval(load, 10000);
     return () => clearInterval(timer);
   }, [version]);
+  // Each change starts a new fetch of the ward; a response that arrives
+  // after a newer one must not put older data back on screen.
+  const wardRequest = useRef(0);
   useEffect(() => {
+    const mine = ++wardRequest.current;
     if (current && current.kind === "ward") api.ward(current.id).then((w) => {
+      if (mine !== wardRequest.current) return;
       setWard(w);
       // The patient open now, not when this request started: a late
       // response must not reopen a record the nurse closed.
@@ -1019,16 +1064,19 @@ function Workspace({ session, onLocked, onEnded }) {
           if (s.kind === "ward") setTab("board");
           else if (s.kind === "role_mailbox") setTab("pharmacy");
           else setTab("messages");
-        }}>${s.name}${s.emergency ? " (emergency access)" : ""}</button>`)}
+        }}>${s.kind === "direct" ? "Chat: " : ""}${s.name}${s.emergency ? " (emergency access)" : ""}</button>`)}
+      <button class=${"secondary" + (tab === "new-direct" ? " active" : "")}
+        onClick=${() => setTab("new-direct")}>New conversation</button>
     </nav>
+    ${tab === "new-direct" && html`<${NewConversation} session=${session} onCreated=${(id) => loadSpaces(id)} />`}
     <${OfflineBanner} info=${devices} />
     <${Alerts} session=${session} version=${version} onChanged=${() => setVersion(version + 1)} />
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${ADMIN_ROLES.includes(session.role) && html`<nav class="tabs" aria-label="Administration views">
       <button class=${tab === "admin" ? "active" : ""} onClick=${() => setTab("admin")}>Admin</button></nav>`}
     ${tab === "admin" && html`<${Admin} session=${session} devices=${devices} />`}
-    ${!current && tab !== "devices" && tab !== "admin" && html`<p class="card">You belong to no space yet. An admin or charge nurse adds you.</p>`}
-    ${current && tab !== "admin" && html`
+    ${!current && tab !== "devices" && tab !== "admin" && tab !== "new-direct" && html`<p class="card">You belong to no space yet. An admin or charge nurse adds you.</p>`}
+    ${current && tab !== "admin" && tab !== "new-direct" && html`
       <nav class="tabs" aria-label="Views">
         ${current.kind === "ward" && html`<button class=${tab === "board" ? "active" : ""} onClick=${() => setTab("board")}>Board</button>`}
         ${current.kind === "ward" && html`<button class=${tab === "shift" ? "active" : ""} onClick=${() => setTab("shift")}>Shift handoff</button>`}

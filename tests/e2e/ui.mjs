@@ -187,6 +187,19 @@ try {
   await page.screenshot({ path: join(shots, "messages.png"), fullPage: true });
   await accessible(page, "messages view");
 
+  // A direct conversation with the charge nurse.
+  await page.getByRole("button", { name: "New conversation" }).click();
+  await page.getByLabel(/Carla Charge/).check();
+  await page.getByRole("button", { name: "Start conversation" }).click();
+  await page.getByRole("button", { name: /^Chat: / }).waitFor();
+  await page.getByLabel("Message").fill("Can you cover bed 5 at 15:00?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByText("Can you cover bed 5 at 15:00?").waitFor();
+  check("a direct conversation starts and carries a message", true);
+  await page.screenshot({ path: join(shots, "direct-conversation.png"), fullPage: true });
+  await accessible(page, "direct conversation");
+  await page.getByRole("button", { name: "4 West" }).click();
+
   // The shift handoff: give two patients to the charge nurse; bed 4 was
   // acknowledged already, so one of two is received.
   await page.getByRole("button", { name: "Board" }).click();
@@ -305,6 +318,10 @@ try {
   await urgent.getByText(/Read by .*carla/).waitFor({ timeout: 5000 });
   check("the message shows who read it", true);
   await page.screenshot({ path: join(shots, "messages-acknowledged.png"), fullPage: true });
+  await page.getByRole("button", { name: /^Chat: / }).click();
+  await page.getByText("Can you cover bed 5 at 15:00?").waitFor();
+  check("the other member reads the direct conversation", true);
+  await page.getByText(/Read by carla/).waitFor({ timeout: 5000 });
   await page.getByRole("button", { name: "Log out" }).click();
 
   // The admin: three wrong passwords lock paul's account on the node; the
