@@ -90,6 +90,10 @@ try {
     writeFileSync(join(sync, "acknowledged"), String(Date.now()));
     await page.screenshot({ path: join(shots, "handoff-incoming.png"), fullPage: true });
     check("acknowledges it and completes one action", true);
+    step = "read the outgoing nurse's message";
+    await until("message-posted", 30000);
+    await page.getByRole("button", { name: "Messages" }).click();
+    await page.getByText("Bed 4 handed over, see the actions").waitFor({ timeout: 10000 });
   } else {
     step = "wait for the incoming nurse";
     await until("incoming-ready", 30000);
@@ -127,6 +131,16 @@ try {
     check("the devices view shows node B linked, with its last sync",
       /Linked/.test(text) && !/never/.test(text), text.replace(/\s+/g, " "));
     await page.screenshot({ path: join(shots, "devices-linked.png"), fullPage: true });
+    step = "delivery state";
+    await page.getByRole("button", { name: "Messages" }).click();
+    await page.getByLabel("Message").fill("Bed 4 handed over, see the actions");
+    await page.getByRole("button", { name: "Send" }).click();
+    writeFileSync(join(sync, "message-posted"), String(Date.now()));
+    const state = page.locator(".thread li", { hasText: "Bed 4 handed over" }).locator(".delivery");
+    await state.getByText(/reached 1 other device.*Read by/).waitFor({ timeout: 15000 });
+    check("the message shows it reached node B and who read it there", true,
+      await state.innerText());
+    await page.screenshot({ path: join(shots, "delivery-read.png"), fullPage: true });
   }
 } catch (err) {
   check("the scenario runs to its end", false,
