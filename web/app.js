@@ -115,7 +115,7 @@ function Board({ ward, onOpen }) {
   const patients = [...ward.patients].sort(
     (a, b) => Number(a.fields.bed || 0) - Number(b.fields.bed || 0));
   return html`
-    <table class="board">
+    <table class="board census">
       <caption>${ward.name}: ${patients.length} patients</caption>
       <thead><tr>
         <th scope="col">Bed</th><th scope="col">Patient</th><th scope="col">Age, sex</th>
@@ -127,16 +127,16 @@ function Board({ ward, onOpen }) {
         const f = p.fields;
         const sev = f.severity || "";
         return html`<tr key=${p.id}>
-          <td class="bed">${f.bed || "–"}</td>
-          <td><button class="link" onClick=${() => onOpen(p)}>${f.name || p.id}</button></td>
-          <td>${f.age || "?"}, ${f.sex || "?"}</td>
-          <td><span class=${"severity " + (sev || "unset")}>${SEVERITY[sev] || "Not set"}</span></td>
-          <td class="problems">${f.problems || ""}</td>
-          <td>${f.allergies || ""}</td>
-          <td>${f.code_status || "Not set"}</td>
-          <td>${f.nurse || "–"}</td>
-          <td>${tasksOf(p).length}${tasksOf(p).some(overdue) ? html` <strong class="flag">(${tasksOf(p).filter(overdue).length} overdue)</strong>` : ""}</td>
-          <td>${p.unread ? html`<strong class="unread">${p.unread} unread</strong>` : "0"}</td>
+          <td class="bed" data-label="Bed">${f.bed || "–"}</td>
+          <td class="name" data-label="Patient"><button class="link" onClick=${() => onOpen(p)}>${f.name || p.id}</button></td>
+          <td data-label="Age, sex">${f.age || "?"}, ${f.sex || "?"}</td>
+          <td data-label="Severity"><span class=${"severity " + (sev || "unset")}>${SEVERITY[sev] || "Not set"}</span></td>
+          <td class="problems" data-label="Main problems">${f.problems || ""}</td>
+          <td data-label="Allergies">${f.allergies || "–"}</td>
+          <td data-label="Code status">${f.code_status || "Not set"}</td>
+          <td data-label="Nurse">${f.nurse || "–"}</td>
+          <td data-label="Open tasks">${tasksOf(p).length}${tasksOf(p).some(overdue) ? html` <strong class="flag">(${tasksOf(p).filter(overdue).length} overdue)</strong>` : ""}</td>
+          <td data-label="Unread">${p.unread ? html`<strong class="unread">${p.unread} unread</strong>` : "0"}</td>
         </tr>`;
       })}</tbody>
     </table>`;

@@ -114,6 +114,21 @@ try {
   check("an idle board writes nothing", after - before <= 1, `${after - before} events in 2 s`);
   await accessible(page, "ward board");
 
+  // A tablet held upright: the board must fit its width (no sideways
+  // scrolling of the page) and its buttons stay at least 44 px high.
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.screenshot({ path: join(shots, "board-portrait.png"), fullPage: true });
+  const table = await page.locator("table.board").boundingBox();
+  check("the board fits a portrait tablet", table && table.x + table.width <= 768,
+    table ? `${Math.round(table.x + table.width)} px wide` : "no table");
+  const small = [];
+  for (const b of await page.getByRole("button").all()) {
+    const box = await b.boundingBox();
+    if (box && box.height < 44) small.push(`${await b.innerText()} ${Math.round(box.height)} px`);
+  }
+  check("every button is at least 44 px high", small.length === 0, small.slice(0, 3).join(", "));
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   const countdown = await page.locator(".countdown").innerText();
   check("a visible countdown shows the time to the idle lock",
     /Locks in 0:(0[1-9]|1[0-9]|2[0-5])/.test(countdown), countdown);
