@@ -98,7 +98,9 @@ static int newest_first(const void *a, const void *b)
 	uint64_t y = (uint64_t)json_integer_value(
 		json_object_get(*(json_t *const *)b, "time_ms"));
 
-	return x < y ? 1 : x > y ? -1 : 0;
+	if (x < y)
+		return 1;
+	return x > y ? -1 : 0;
 }
 
 /* The wall clock of a record's writer may differ from its event's HLC by

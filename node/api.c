@@ -779,7 +779,7 @@ static int writer_append(void *arg, const struct wl_feed_item *items,
 
 /* Fill W so that the caller writes membership changes with the keys of
  * the session and the current folds. Returns 0, or WL_EDENIED when the
- * session holds no keys. */
+ * session has no keys. */
 static int writer_fill(struct wl_api *api, struct caller *c,
 		       struct wl_membership_writer *w)
 {
@@ -810,7 +810,7 @@ static int caller_writer(struct wl_api *api, struct caller *c,
 	return 1;
 }
 
-/* Fold the store again after a write, so that C sees it. Returns 0, or
+/* Fold the store again after a write, so that C contains it. Returns 0, or
  * non-zero with C holding no folds and no user. */
 static int caller_refold(struct wl_api *api, struct caller *c)
 {
@@ -825,7 +825,7 @@ static int caller_refold(struct wl_api *api, struct caller *c)
 	return c->user != NULL ? 0 : WL_ENOTFOUND;
 }
 
-/* Open the session's space keys again when S holds an envelope for the
+/* Open the session's space keys again when S has an envelope for the
  * caller that the held keys lack: one sealed since the login, because
  * someone added the caller, started an epoch or created a space with
  * them. */

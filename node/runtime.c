@@ -51,8 +51,8 @@ struct seen_device {
 	char name[WL_CERT_NAME_MAX + 1];
 	uint64_t last_sync_ms;
 	int linked;
-	/* The highest seq of this node's own feed the device said it holds,
-	 * kept when its link closes: the messages it has received. */
+	/* The highest seq of this node's own feed that the device reported
+	 * in its HAVE messages, kept when its link closes. */
 	uint64_t own_head;
 };
 
@@ -1281,10 +1281,10 @@ static void api_host(struct wl_api_config *ac, const char *scheme,
 	ac->n_origins++;
 }
 
-/* Start the API, accepting the host names a browser uses for it: those of
+/* Start the API, accepting the host names a browser uses for it. These are
  * this device's loopback port, the TLS listener's address, and the names
- * the configuration adds ([http] hosts, for a forwarder or a DNS name;
- * reached over TLS when the TLS listener is on, else over plain HTTP). */
+ * in [http] hosts (a forwarder or a DNS name). The configured names are
+ * reached over TLS when the TLS listener is on, else over plain HTTP. */
 static int start_api(struct wl_runtime *rt)
 {
 	struct wl_api_config ac;

@@ -710,7 +710,7 @@ static struct lws_vhost *make_vhost(struct wl_transport *t, const char *name,
 	return lws_create_vhost(t->ctx, &info);
 }
 
-/* Open the browsers' listeners that CFG asks for. */
+/* Open the listeners for browsers that CFG configures. */
 static int start_http(struct wl_transport *t,
 		      const struct wl_transport_config *cfg)
 {

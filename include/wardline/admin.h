@@ -13,11 +13,11 @@
 #include "wardline/store.h"
 #include "wardline/users.h"
 
-/* At most this many rows in one answer: the view shows the newest, and an
- * export over more is cut with "truncated" set. */
+/* The maximum number of rows in one response. The view shows the newest,
+ * and a longer export is cut with "truncated" set. */
 #define WL_ADMIN_AUDIT_ROWS_MAX 100000
 
-/* Which audit records to list. Empty strings and 0 select everything. */
+/* A selection of audit records. Empty strings and 0 select everything. */
 struct wl_admin_filter {
 	uint64_t from_ms;  /* written at or after */
 	uint64_t to_ms;    /* written before; 0 for no end */

@@ -4,7 +4,7 @@
  * that matter, body) and gets exactly one response back, at once or, for
  * a login, after Argon2id ran on the thread pool. The API owns the login
  * sessions of this node and the keys they opened, which it opens again
- * when a space holds an envelope for the user that the session lacks. It
+ * when a space has an envelope for the user that the session lacks. It
  * decides nothing about access itself: the access table (space.h) does.
  *
  * Security, on every request:
@@ -44,7 +44,7 @@
  *                      medication clarification request ("request/") or
  *                      acknowledgment of an urgent message ("ack/")
  *                      Both first rotate the space's key when it needs a
- *                      new epoch, or when the caller holds no key of the
+ *                      new epoch, or when the caller has no key of the
  *                      current one but may seal keys there; 409 when the
  *                      caller may do neither.
  *   GET  /api/history?space=HEX&entity=NAME -> every update of it

@@ -16,13 +16,13 @@
 #define WL_TLSCERT_FP_SIZE 96
 
 /* Make sure DIR has WL_TLSCERT_FILE and WL_TLSKEY_FILE (mode 0600). When
- * both exist they are loaded and checked to belong together; when neither
- * exists a new key and certificate are made, with common name CN and the
- * N_SANS subject alternative names SANS (each an IPv4 address or a DNS
- * name), valid for ten years. The fingerprint of the certificate goes to
- * FP. Returns 0, WL_EPERM (key file readable by others), WL_EINVAL (a file
- * is damaged, or only one of the two exists), WL_EIO or WL_ENOMEM; the
- * log says which file. */
+ * both exist, they are loaded and checked to belong together. When neither
+ * exists, a new key and certificate are made, valid for ten years, with
+ * common name CN and the N_SANS subject alternative names SANS (each an
+ * IPv4 address or a DNS name). The certificate's fingerprint goes to FP.
+ * Returns 0, WL_EPERM (key file readable by others), WL_EINVAL (a file is
+ * damaged, or only one of the two exists), WL_EIO or WL_ENOMEM. The log
+ * names the file. */
 int wl_tlscert_ensure(const char *dir, const char *cn,
 		      const char *const *sans, size_t n_sans,
 		      char fp[WL_TLSCERT_FP_SIZE]);
