@@ -41,6 +41,7 @@ struct login_job {
 	void *conn;         /* NULL once the connection closed */
 	wl_api_done_fn done;
 	char username[WL_KEYS_USERNAME_MAX + 1];
+	unsigned char sid[WL_SESSION_ID_SIZE]; /* the admin's, for a new user */
 	struct login_job *next;
 };
 
@@ -1988,6 +1989,129 @@ static void route_unlock_user(struct wl_api *api,
 	reply(done, conn, 200, NULL, NULL);
 }
 
+/* The new user's keys are made: sign the bundle with the key of the admin
+ * who asked, if that session is still open, and append it. */
+static void on_user_made(void *arg, int rc,
+			 const struct wl_keys_bundle *bundle)
+{
+	struct login_job *job = arg;
+	struct wl_api *api = job->api;
+	unsigned char json[WL_KEYS_BUNDLE_JSON_MAX];
+	struct wl_session *s;
+	struct wl_feed_item item;
+	struct folds f;
+	const struct wl_user *admin;
+
+	if (api == NULL || job->conn == NULL) {
+		if (api != NULL)
+			job_unlink(api, job);
+		free(job);
+		return;
+	}
+	job_unlink(api, job);
+	s = wl_sessions_find(api->sessions, job->sid);
+	memset(&item, 0, sizeof(item));
+	if (rc == 0 && (s == NULL || wl_session_keys(s) == NULL))
+		rc = WL_EDENIED;
+	if (rc == 0)
+		rc = wl_keys_bundle_encode(bundle, json, sizeof(json),
+					   &item.body_len);
+	if (rc == 0) {
+		item.kind = WL_KIND_USER_BUNDLE;
+		item.author_sk = wl_session_keys(s)->sign_sk;
+		item.body = json;
+		rc = append(api, &item, 1);
+	}
+	if (rc != 0) {
+		fail(job->done, job->conn, rc == WL_EDENIED ? 401 : 500,
+		     rc == WL_EDENIED ? "no_session" : "internal",
+		     rc == WL_EDENIED ? "your session ended before the user "
+					"was made; log in and try again"
+				      : "could not make the user");
+		free(job);
+		return;
+	}
+	if (folds_load(api, &f) == 0) {
+		admin = wl_users_by_id(f.users, wl_session_user(s));
+		audit(api, &f, "user_added", "ok", admin, NULL, NULL, NULL,
+		      bundle->username, 0);
+		folds_free(&f);
+	}
+	wl_info(MOD, "user added user=%s role=%s", bundle->username,
+		wl_access_role_name(bundle->role));
+	reply(job->done, job->conn, 201, NULL, NULL);
+	free(job);
+}
+
+/* POST /api/users {"username","display_name","role","password"}: an
+ * admin adds a user. The first password follows the same rules as the
+ * CLI's, and the user changes it on first use (wardline user
+ * change-password). The keys are made on the thread pool. */
+static void route_add_user(struct wl_api *api,
+			   const struct wl_api_request *req, struct caller *c,
+			   wl_api_done_fn done, void *conn)
+{
+	const char *field = NULL, *name = NULL, *display = NULL, *role = NULL;
+	const char *password = NULL;
+	size_t len = 0;
+	enum wl_role r = WL_ROLE_NURSE;
+	struct login_job *job;
+	json_t *o = NULL;
+	int rc;
+
+	if (!site_may(api, c, WL_ACTION_MANAGE_USERS, done, conn))
+		return;
+	rc = wl_json_load_object(req->body, req->body_len, 4096, &o);
+	if (rc == 0 &&
+	    (wl_json_get_string(o, "username", &name, &len, &field) ||
+	     wl_json_get_string(o, "display_name", &display, &len, &field) ||
+	     wl_json_get_string(o, "role", &role, &len, &field) ||
+	     wl_json_get_string(o, "password", &password, &len, &field) ||
+	     wl_keys_username_check(name) != 0 ||
+	     wl_keys_display_name_check(display) != 0 ||
+	     wl_access_role_parse(role, &r) != 0))
+		rc = WL_EINVAL;
+	if (rc != 0) {
+		json_decref(o);
+		fail(done, conn, 400, "bad_request",
+		     "send {\"username\" (a-z 0-9 . _ -, starting with a "
+		     "letter), \"display_name\", \"role\", \"password\"}");
+		return;
+	}
+	if (wl_users_by_name(c->f.users, name) != NULL) {
+		json_decref(o);
+		fail(done, conn, 409, "exists", "that username is taken");
+		return;
+	}
+	rc = wl_keys_password_check(password, name);
+	if (rc != 0) {
+		json_decref(o);
+		fail(done, conn, 400, "weak_password",
+		     wl_keys_password_problem(rc));
+		return;
+	}
+
+	job = calloc(1, sizeof(*job));
+	rc = job ? 0 : WL_ENOMEM;
+	if (job != NULL) {
+		job->api = api;
+		job->conn = conn;
+		job->done = done;
+		memcpy(job->sid, c->sid, sizeof(job->sid));
+		rc = wl_login_new_user(api->env.loop, name, display, r,
+				       password, on_user_made, job);
+	}
+	json_decref(o);
+	if (rc != 0) {
+		free(job);
+		fail(done, conn, rc == WL_EBUSY ? 503 : 500, "busy",
+		     "the device is busy with logins; try again in a moment");
+		return;
+	}
+	job->next = api->jobs;
+	api->jobs = job;
+}
+
 /* GET /api/audit?from=MS&to=MS&user=NAME&patient=ID&action=NAME
  * [&format=csv]: the audit log, newest first. Admins and compliance
  * officers view it (500 rows at most); a CSV export, which leaves the
@@ -2282,6 +2406,8 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		route_history(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/users") == 0)
 		route_users(api, &c, done, conn);
+	else if (post && strcmp(path, "/api/users") == 0)
+		route_add_user(api, req, &c, done, conn);
 	else if (post && strcmp(path, "/api/users/unlock") == 0)
 		route_unlock_user(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/admin/spaces") == 0)

@@ -52,6 +52,7 @@ export const api = {
   users: () => call("GET", "/api/users"),
   adminSpaces: () => call("GET", "/api/admin/spaces"),
   unlockUser: (username) => call("POST", "/api/users/unlock", { username }),
+  addUser: (user) => call("POST", "/api/users", user),
   audit: (query) => call("GET", `/api/audit?${query}`),
   policy: () => call("GET", "/api/policy"),
   setPolicy: (days) => call("POST", "/api/policy", { days }),

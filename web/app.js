@@ -733,9 +733,26 @@ function OfflineBanner({ info }) {
 // step on the admin's own device; the view shows the command.
 const ADMIN_ROLES = ["admin", "compliance_officer"];
 
+const ROLES = ["nurse", "charge_nurse", "pharmacist", "physician", "unit_clerk", "admin", "compliance_officer"];
+
 function AdminUsers({ session }) {
   const [users, setUsers] = useState([]);
   const [error, setError] = useState("");
+  const [form, setForm] = useState({ username: "", display_name: "", role: "nurse", password: "" });
+  const [busy, setBusy] = useState(false);
+  async function add(e) {
+    e.preventDefault();
+    setError("");
+    setBusy(true);
+    try {
+      await api.addUser(form);
+      setForm({ username: "", display_name: "", role: "nurse", password: "" });
+      load();
+    } catch (err) {
+      setError(err.message);
+    }
+    setBusy(false);
+  }
   const load = () => api.users().then((r) => setUsers(r.users)).catch((e) => setError(e.message));
   useEffect(load, []);
   async function unlock(u) {
@@ -759,8 +776,20 @@ function AdminUsers({ session }) {
           html`<button class="secondary" onClick=${() => unlock(u)}>Unlock ${u.username}</button>`}</td>
       </tr>`)}</tbody>
     </table>
-    <p class="hint">New users and password resets: <code>wardline user add</code> and
-      <code>wardline user reset</code> on the admin's device (see the README).</p>
+    ${session.role === "admin" && html`<form class="task-form" onSubmit=${add}>
+      <h4>Add a user</h4>
+      <label>Username<input name="new-username" value=${form.username} required autocomplete="off"
+        onInput=${(e) => setForm({ ...form, username: e.target.value })} /></label>
+      <label>Full name<input name="new-display-name" value=${form.display_name} required
+        onInput=${(e) => setForm({ ...form, display_name: e.target.value })} /></label>
+      <label>Role<select name="new-role" value=${form.role} onChange=${(e) => setForm({ ...form, role: e.target.value })}>
+        ${ROLES.map((r) => html`<option value=${r}>${r.replace(/_/g, " ")}</option>`)}</select></label>
+      <label>First password<input name="new-password" type="password" value=${form.password} required
+        autocomplete="new-password" onInput=${(e) => setForm({ ...form, password: e.target.value })} /></label>
+      <button type="submit" disabled=${busy}>${busy ? "Adding…" : "Add user"}</button>
+    </form>`}
+    <p class="hint">Password resets: <code>wardline user reset</code> on the admin's device (see the
+      README), because the admin's space keys are sealed again to the new keys.</p>
   </section>`;
 }
 

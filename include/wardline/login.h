@@ -32,6 +32,21 @@ typedef void (*wl_login_cb)(void *arg, int rc,
 int wl_login_start(uv_loop_t *loop, const struct wl_keys_bundle *bundle,
 		   const char *password, wl_login_cb cb, void *arg);
 
+/* Called on the loop thread when a new user's keys are made: RC is 0 and
+ * BUNDLE the new bundle to sign and append, or RC is WL_EINVAL or
+ * WL_ENOMEM and BUNDLE is NULL. */
+typedef void (*wl_login_user_cb)(void *arg, int rc,
+				 const struct wl_keys_bundle *bundle);
+
+/* Make the keys of a new user (wl_keys_user_new at the default cost) with
+ * PASSWORD on the thread pool of LOOP, and call CB with ARG on the loop
+ * thread. The strings are copied. It counts against WL_LOGIN_MAX_RUNNING
+ * like a login. Returns 0 (CB will be called exactly once), WL_EBUSY,
+ * WL_EINVAL or WL_ENOMEM. */
+int wl_login_new_user(uv_loop_t *loop, const char *username,
+		      const char *display_name, enum wl_role role,
+		      const char *password, wl_login_user_cb cb, void *arg);
+
 /* Number of derivations queued or running on any loop. */
 unsigned wl_login_running(void);
 

@@ -362,6 +362,17 @@ try {
   await paulRow.getByRole("button", { name: "Unlock paul" }).click();
   await paulRow.getByText("active").waitFor();
   check("the admin unlocks the account", true);
+  await page.getByLabel("Username").fill("olga");
+  await page.getByLabel("Full name").fill("Olga Nightnurse");
+  await page.locator("select[name=new-role]").selectOption("nurse");
+  await page.getByLabel("First password").fill("password");
+  await page.getByRole("button", { name: "Add user" }).click();
+  await page.locator(".admin .error").waitFor();
+  check("a weak first password is refused", true);
+  await page.getByLabel("First password").fill("lantern over the night ward");
+  await page.getByRole("button", { name: "Add user" }).click();
+  await page.locator("tr", { hasText: "Olga Nightnurse" }).waitFor({ timeout: 10000 });
+  check("the admin adds a user", true);
   await page.locator(".admin nav").getByRole("button", { name: "Retention" }).click();
   await page.getByLabel("Messages (days)").fill("3650");
   await page.getByRole("button", { name: "Save policy" }).click();
@@ -373,8 +384,12 @@ try {
   await page.getByText("wardline revoke").waitFor();
   await page.locator(".admin nav").getByRole("button", { name: "Wards" }).click();
   await page.getByRole("heading", { name: /4 West/ }).waitFor();
-  check("the wards view lists the members",
-    await page.locator(".ward-admin", { hasText: "4 West" }).getByText("Nina Nurse").count() === 1);
+  const west = page.locator(".ward-admin", { hasText: "4 West" });
+  check("the wards view lists the members", await west.getByText("Nina Nurse").count() === 1);
+  await west.locator("select").selectOption("olga");
+  await west.getByRole("button", { name: "Add to 4 West" }).click();
+  await west.getByText("Olga Nightnurse").waitFor();
+  check("the admin adds the new user to a ward", true);
   await accessible(page, "admin wards view");
   await page.locator(".admin nav").getByRole("button", { name: "Audit log" }).click();
   await page.getByLabel("Action").fill("user_unlocked");
