@@ -32,8 +32,15 @@
 struct held_keys {
 	unsigned char sid[WL_SESSION_ID_SIZE];
 	struct wl_keyring *keyring;
+	/* The record this session viewed last, and when it was audited. */
+	char viewed[WL_WARD_ENTITY_MAX + 1];
+	uint64_t viewed_ms;
 	struct held_keys *next;
 };
+
+/* A page refreshes an open record on every live update; within this time
+ * a view of the same record by the same session is one audited view. */
+#define VIEW_AUDIT_MS (5 * 60 * 1000)
 
 /* A login waiting for its password derivation. */
 struct login_job {
@@ -52,6 +59,7 @@ struct wl_api {
 	struct held_keys *keys;
 	struct login_job *jobs;
 	unsigned char csrf_key[32];
+	char cookie[32]; /* the session cookie's name (api.h) */
 };
 
 static const char *const security_headers[] = {
@@ -82,6 +90,9 @@ int wl_api_new(const struct wl_api_config *cfg, const struct wl_api_env *env,
 	api->cfg = *cfg;
 	api->env = *env;
 	randombytes_buf(api->csrf_key, sizeof(api->csrf_key));
+	snprintf(api->cookie, sizeof(api->cookie), "%s_%02x%02x%02x%02x",
+		 WL_API_COOKIE, env->node->pk[0], env->node->pk[1],
+		 env->node->pk[2], env->node->pk[3]);
 	if (wl_sessions_new(&cfg->policy, NULL, NULL, &api->sessions) != 0) {
 		free(api);
 		return WL_ENOMEM;
@@ -111,6 +122,26 @@ static struct wl_keyring *keys_of(struct wl_api *api,
 		if (sodium_memcmp(k->sid, sid, WL_SESSION_ID_SIZE) == 0)
 			return k->keyring;
 	return NULL;
+}
+
+/* Is this view of ENTITY by the session SID a new one to audit: another
+ * record than the last, or VIEW_AUDIT_MS after it? Notes it as the last. */
+static int view_is_new(struct wl_api *api, const unsigned char sid[16],
+		       const char *entity)
+{
+	uint64_t now = wl_hlc_system_wall(NULL);
+
+	for (struct held_keys *k = api->keys; k; k = k->next) {
+		if (sodium_memcmp(k->sid, sid, WL_SESSION_ID_SIZE) != 0)
+			continue;
+		if (strcmp(k->viewed, entity) == 0 &&
+		    now - k->viewed_ms < VIEW_AUDIT_MS)
+			return 0;
+		snprintf(k->viewed, sizeof(k->viewed), "%s", entity);
+		k->viewed_ms = now;
+		return 1;
+	}
+	return 1;
 }
 
 void wl_api_free(struct wl_api *api)
@@ -197,17 +228,18 @@ static int origin_ok(const struct wl_api *api, const char *origin)
 	return origin == NULL; /* same-origin GETs and tools send none */
 }
 
-/* Parse the session id out of the Cookie header. */
-static int cookie_sid(const char *cookie, unsigned char sid[16])
+/* Parse the session id out of the cookie NAME in the Cookie header. */
+static int cookie_sid(const char *cookie, const char *cookie_name,
+		      unsigned char sid[16])
 {
 	const char *p = cookie;
-	size_t name = strlen(WL_API_COOKIE);
+	size_t name = strlen(cookie_name);
 	size_t len = 0;
 
 	while (p != NULL && *p) {
 		while (*p == ' ' || *p == ';')
 			p++;
-		if (strncmp(p, WL_API_COOKIE, name) == 0 && p[name] == '=') {
+		if (strncmp(p, cookie_name, name) == 0 && p[name] == '=') {
 			p += name + 1;
 			if (strcspn(p, "; ") != SID_HEX)
 				return WL_EINVAL;
@@ -250,14 +282,14 @@ static void session_cookie(const struct wl_api *api,
 
 	sodium_bin2hex(hex, sizeof(hex), sid, WL_SESSION_ID_SIZE);
 	snprintf(out, size, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
-		 WL_API_COOKIE, hex, api->cfg.tls ? "; Secure" : "");
+		 api->cookie, hex, api->cfg.tls ? "; Secure" : "");
 }
 
 static void clear_cookie(const struct wl_api *api, char *out, size_t size)
 {
 	snprintf(out, size,
 		 "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
-		 WL_API_COOKIE, api->cfg.tls ? "; Secure" : "");
+		 api->cookie, api->cfg.tls ? "; Secure" : "");
 }
 
 /* ---- folds and writes ---- */
@@ -584,7 +616,7 @@ static int caller_find(struct wl_api *api, const struct wl_api_request *req,
 		       struct caller *c)
 {
 	memset(c, 0, sizeof(*c));
-	if (cookie_sid(req->cookie, c->sid) != 0 ||
+	if (cookie_sid(req->cookie, api->cookie, c->sid) != 0 ||
 	    (c->s = wl_sessions_find(api->sessions, c->sid)) == NULL) {
 		keys_drop(api, c->sid); /* an expired session's keys */
 		fail(done, conn, 401, "no_session", "log in first");
@@ -1638,8 +1670,64 @@ static void entity_patient(const char *entity, json_t *fields, char *out,
 		snprintf(out, size, "%s", entity);
 	else if (strncmp(entity, "handoff/", 8) == 0)
 		snprintf(out, size, "patient/%s", entity + 8);
+	else if (p != NULL && strncmp(p, "patient/", 8) == 0)
+		snprintf(out, size, "%s", p);
 	else
-		snprintf(out, size, "%s", p ? p : "");
+		out[0] = '\0'; /* free text (a request's bed) stays out */
+}
+
+static int has_field(json_t *fields, const char *name, const char *value)
+{
+	const char *v = json_string_value(json_object_get(fields, name));
+
+	return v != NULL && (value == NULL || strcmp(v, value) == 0);
+}
+
+/* The audit action of an update of ENTITY with FIELDS, so that the trail
+ * tells an acknowledged handoff, a completed action and a pharmacist's
+ * answer apart. A static string. */
+static const char *entity_audit_action(const char *entity, json_t *fields)
+{
+	if (strncmp(entity, "handoff/", 8) == 0) {
+		if (has_field(fields, "acknowledged_by", NULL))
+			return "handoff_acknowledged";
+		if (has_field(fields, "given_to", NULL))
+			return "handoff_given";
+		return has_field(fields, "synthesis", NULL)
+			       ? "handoff_synthesis_written"
+			       : "handoff_written";
+	}
+	if (strncmp(entity, "task/", 5) == 0) {
+		if (has_field(fields, "state", "done"))
+			return "task_completed";
+		return has_field(fields, "created_by", NULL) ? "task_added"
+							     : "task_updated";
+	}
+	if (strncmp(entity, "ack/", 4) == 0)
+		return "message_acknowledged";
+	if (strncmp(entity, "request/", 8) == 0)
+		return has_field(fields, "state", NULL) ? "medication_answered"
+							: "medication_requested";
+	if (strncmp(entity, "read/", 5) == 0 ||
+	    strncmp(entity, "readp/", 6) == 0)
+		return "read_marker_set";
+	return "record_updated";
+}
+
+/* "web; fields=a,b": the names of the fields set, never their values. */
+static void entity_detail(json_t *fields, char *out, size_t size)
+{
+	size_t used = (size_t)snprintf(out, size, "web; fields=");
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(fields, name, v) {
+		if (used >= size)
+			break;
+		used += (size_t)snprintf(out + used, size - used, "%s%s",
+					 out[used - 1] == '=' ? "" : ",",
+					 name);
+	}
 }
 
 /* POST /api/entity {"space","entity","fields":{NAME:TEXT}}: set fields
@@ -1651,6 +1739,8 @@ static void route_entity(struct wl_api *api, const struct wl_api_request *req,
 	const char *names[WL_WARD_FIELDS_MAX];
 	const char *values[WL_WARD_FIELDS_MAX];
 	size_t space_len = 0, entity_len = 0, n = 0;
+	char detail[WL_AUDIT_DETAIL_MAX + 1];
+	const char *what;
 	char query[64], patient[WL_AUDIT_PATIENT_MAX + 1];
 	unsigned char *plain = NULL;
 	json_t *o = NULL, *fields, *v;
@@ -1701,6 +1791,8 @@ static void route_entity(struct wl_api *api, const struct wl_api_request *req,
 		return;
 	}
 	entity_patient(entity, fields, patient, sizeof(patient));
+	what = entity_audit_action(entity, fields);
+	entity_detail(fields, detail, sizeof(detail));
 	json_decref(o);
 
 	key = writing_key(api, c, &s, done, conn);
@@ -1725,8 +1817,8 @@ static void route_entity(struct wl_api *api, const struct wl_api_request *req,
 	}
 	sodium_memzero(k, sizeof(k));
 	sodium_free(plain);
-	audit(api, &c->f, "record_updated", "ok", c->user, NULL, s, patient,
-	      "web", via_grant);
+	audit(api, &c->f, what, "ok", c->user, NULL, s, patient, detail,
+	      via_grant);
 	reply(done, conn, 201, NULL, NULL);
 }
 
@@ -1770,7 +1862,7 @@ static void route_history(struct wl_api *api, const struct wl_api_request *req,
 	struct wl_store_iter *it = NULL;
 	struct wl_store_entry e;
 	struct history h;
-	char entity[WL_WARD_ENTITY_MAX + 1];
+	char entity[WL_WARD_ENTITY_MAX + 1], about[WL_WARD_ENTITY_MAX + 1];
 	int via_grant = 0;
 	int rc;
 	const struct wl_space *s = space_for(api, c, req->query,
@@ -1815,8 +1907,14 @@ static void route_history(struct wl_api *api, const struct wl_api_request *req,
 	}
 	wl_store_iter_free(it);
 	sodium_free(plain);
-	audit(api, &c->f, "record_viewed", "ok", c->user, NULL, s, entity,
-	      "view=history", via_grant);
+	/* The handoff of a patient is part of the patient's record. */
+	if (strncmp(entity, "handoff/", 8) == 0)
+		snprintf(about, sizeof(about), "patient/%s", entity + 8);
+	else
+		snprintf(about, sizeof(about), "%s", entity);
+	if (view_is_new(api, c->sid, about))
+		audit(api, &c->f, "record_viewed", "ok", c->user, NULL, s,
+		      about, "view=history", via_grant);
 	reply(done, conn, 200, json_pack("{s:s, s:o}", "entity", entity,
 					 "history", h.list),
 	      NULL);
@@ -2436,7 +2534,7 @@ int wl_api_socket_allowed(struct wl_api *api, const char *host,
 	int ok;
 
 	if (!host_ok(api, host) || origin == NULL || origin[0] == '\0' ||
-	    !origin_ok(api, origin) || cookie_sid(cookie, sid) != 0)
+	    !origin_ok(api, origin) || cookie_sid(cookie, api->cookie, sid) != 0)
 		return 0;
 	ok = wl_sessions_find(api->sessions, sid) != NULL;
 	sodium_memzero(sid, sizeof(sid));

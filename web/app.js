@@ -160,15 +160,18 @@ function Field({ label, name, value, multiline, onSave }) {
     </div>`;
 }
 
+// The changes of one entity, fetched when the reader opens the list: each
+// fetch decrypts the ward's log and is audited as a view of the record.
 function History({ space, entity, version }) {
-  const [items, setItems] = useState([]);
+  const [items, setItems] = useState(null);
+  const [open, setOpen] = useState(false);
   useEffect(() => {
-    api.history(space.id, entity).then((r) => setItems(r.history)).catch(() => {});
-  }, [entity, version]);
+    if (open) api.history(space.id, entity).then((r) => setItems(r.history)).catch(() => {});
+  }, [entity, version, open]);
   return html`
-    <details class="history">
-      <summary>History of ${entity.startsWith("handoff/") ? "the handoff" : "the record"} (${items.length} changes)</summary>
-      <ol>${items.map((h, i) => html`<li key=${i}>
+    <details class="history" onToggle=${(e) => setOpen(e.target.open)}>
+      <summary>History of ${entity.startsWith("handoff/") ? "the handoff" : "the record"}${items ? ` (${items.length} changes)` : ""}</summary>
+      <ol>${(items || []).map((h, i) => html`<li key=${i}>
         <time>${new Date(h.time_ms).toLocaleString()}</time> <strong>${h.author}</strong>:
         ${Object.keys(h.fields).map((k) => html` <span class="changed">${k.replace(/_/g, " ")}</span>`)}
       </li>`)}</ol>
@@ -324,6 +327,9 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
   const handoffId = `handoff/${suffix}`;
   const [error, setError] = useState("");
   const [version, setVersion] = useState(0);
+  // Opening the record is a view the node audits (once per opening: it
+  // folds repeated reads of one record by one session).
+  useEffect(() => { api.history(space.id, patient.id).catch(() => {}); }, [patient.id]);
 
   async function save(entity, fields) {
     setError("");
@@ -482,6 +488,7 @@ function Messages({ space, session, version }) {
 }
 
 const ANSWERS = { confirmed: "Confirmed", changed: "Changed", rejected: "Rejected" };
+const ANSWER_BUTTONS = { confirmed: "Confirm", changed: "Change", rejected: "Reject" };
 
 function newId() {
   const b = new Uint8Array(8);
@@ -550,8 +557,8 @@ function Pharmacy({ space, session, version, onChanged }) {
           ${pharmacist && state === "open" && html`
             <label>Comment<textarea value=${comment[r.id] || ""}
               onInput=${(e) => setComment({ ...comment, [r.id]: e.target.value })} /></label>
-            ${Object.keys(ANSWERS).map((k) => html`<button class="secondary"
-              onClick=${() => answer(r, k)}>${ANSWERS[k].replace(/d$/, "")}</button> `)}`}
+            ${Object.keys(ANSWER_BUTTONS).map((k) => html`<button class="secondary"
+              onClick=${() => answer(r, k)}>${ANSWER_BUTTONS[k]}</button> `)}`}
         </li>`;
       })}</ul>
     </section>`;

@@ -68,6 +68,9 @@
 
 #define WL_API_HOSTS_MAX 8
 #define WL_API_BODY_MAX (64 * 1024)
+/* The session cookie is WL_API_COOKIE "_" and the first 8 hex digits of
+ * the node id: browsers keep cookies per host, not per port, so nodes
+ * reached as 127.0.0.1:8081 and :8082 (the demo) need names of their own. */
 #define WL_API_COOKIE "wl_session"
 
 struct wl_api_config {

@@ -341,7 +341,7 @@ static void api_login_cookie(void **state)
 	assert_int_equal(login(f, "nina", NURSE_PW), 200);
 	assert_non_null(strstr(f->resp.set_cookie, "HttpOnly"));
 	assert_non_null(strstr(f->resp.set_cookie, "SameSite=Strict"));
-	assert_int_equal(strlen(f->cookie), strlen(WL_API_COOKIE) + 1 + 32);
+	assert_int_equal(strlen(f->cookie), strlen(WL_API_COOKIE) + 9 + 1 + 32);
 	assert_int_equal(strlen(f->csrf), 64);
 	snprintf(first, sizeof(first), "%s", f->cookie);
 	assert_int_equal(login(f, "nina", NURSE_PW), 200);
