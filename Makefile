@@ -9,7 +9,7 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libinih-dev \
 	libwebsockets-dev libwebsockets-evlib-uv libuv1-dev \
 	libavahi-core-dev libavahi-client-dev libcmocka-dev iproute2 nftables \
-	dbus python3 curl chromium
+	dbus python3 curl chromium socat
 
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	-fstack-clash-protection
