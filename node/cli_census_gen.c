@@ -105,8 +105,9 @@ int wl_cmd_census_generate(int argc, char **argv)
 	if (generate_parse(argc, argv, &a) != 0)
 		return wl_cli_usage("census", usage);
 	if (mkdir(a.out, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "wardline: failed to make the directory %s: %s\n", a.out,
-			strerror(errno));
+		fprintf(stderr, "wardline: failed to make the directory %s: "
+				"%s\n",
+			a.out, strerror(errno));
 		return 1;
 	}
 
