@@ -4,12 +4,13 @@
 CC ?= cc
 # avahi-core before avahi-client: both export avahi_entry_group_free, and the
 # library linked first serves every call (see node/mdns_client.c).
-PKGS := libsodium lmdb jansson inih libwebsockets libuv avahi-core avahi-client
+PKGS := libsodium lmdb jansson inih libwebsockets libuv avahi-core avahi-client \
+	libcrypto
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libinih-dev \
 	libwebsockets-dev libwebsockets-evlib-uv libuv1-dev \
 	libavahi-core-dev libavahi-client-dev libcmocka-dev iproute2 nftables \
-	dbus python3 curl chromium socat
+	dbus python3 curl chromium libssl-dev openssl socat
 
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	-fstack-clash-protection

@@ -420,11 +420,13 @@ static void login_succeeded(struct wl_api *api, struct folds *f,
 	session_cookie(api, sid, cookie, sizeof(cookie));
 	csrf_of(api, sid, csrf);
 	reply(job->done, job->conn, 200,
-	      json_pack("{s:s, s:s, s:s, s:s, s:I}", "user",
+	      json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "user",
 			user->bundle.username, "display_name",
 			user->bundle.display_name, "role",
 			wl_access_role_name(user->bundle.role), "csrf", csrf,
-			"idle_ms", (json_int_t)api->cfg.policy.idle_ms),
+			"idle_ms", (json_int_t)api->cfg.policy.idle_ms,
+			"realert_ms", (json_int_t)api->cfg.realert_ms,
+			"escalate_ms", (json_int_t)api->cfg.escalate_ms),
 	      cookie);
 	sodium_memzero(sid, sizeof(sid));
 }
@@ -640,13 +642,15 @@ static void route_session(struct wl_api *api, struct caller *c,
 
 	csrf_of(api, c->sid, csrf);
 	reply(done, conn, 200,
-	      json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "user",
+	      json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "user",
 			c->user->bundle.username, "display_name",
 			c->user->bundle.display_name, "role",
 			wl_access_role_name(c->user->bundle.role), "state",
 			c->state == WL_SESSION_ACTIVE ? "active" : "locked",
 			"csrf", csrf, "idle_ms",
-			(json_int_t)api->cfg.policy.idle_ms),
+			(json_int_t)api->cfg.policy.idle_ms, "realert_ms",
+			(json_int_t)api->cfg.realert_ms, "escalate_ms",
+			(json_int_t)api->cfg.escalate_ms),
 	      NULL);
 }
 
@@ -864,18 +868,92 @@ static void route_messages_get(struct wl_api *api,
 								  m->author);
 		char id[65];
 
+		int mine = memcmp(m->origin, api->env.node->pk, 32) == 0;
+		size_t reached = mine && api->env.reached
+					 ? api->env.reached(api->env.arg, m->seq)
+					 : 0;
+
 		sodium_bin2hex(id, sizeof(id), m->id, 32);
 		json_array_append_new(
-			list, json_pack("{s:s, s:s, s:I, s:s, s:b}", "id", id,
-					"author",
+			list, json_pack("{s:s, s:s, s:I, s:s, s:b, s:b, s:I}",
+					"id", id, "author",
 					a ? a->bundle.username : "unknown",
 					"time_ms", (json_int_t)(m->hlc >> 16),
-					"text", m->text, "urgent", m->urgent));
+					"text", m->text, "urgent", m->urgent,
+					"from_this_device", mine, "reached",
+					(json_int_t)reached));
 	}
 	wl_ward_free(w);
 	audit(api, &c->f, "messages_read", "ok", c->user, NULL, s, NULL, "web",
 	      via_grant);
 	reply(done, conn, 200, json_pack("{s:o}", "messages", list), NULL);
+}
+
+/* Add to LIST the urgent messages of S that nobody but their author
+ * acknowledged for REALERT_MS or more. */
+static void space_alerts(struct wl_api *api, struct caller *c,
+			 const struct wl_space *s, uint64_t now, json_t *list)
+{
+	struct wl_ward *w = NULL;
+
+	if (c->keyring == NULL || wl_ward_new(s->id, &w) != 0 ||
+	    wl_ward_load(w, api->env.store, c->keyring) != 0) {
+		wl_ward_free(w);
+		return;
+	}
+	for (size_t i = 0; i < wl_ward_message_count(w); i++) {
+		const struct wl_ward_message *m = wl_ward_message_at(w, i);
+		const struct wl_user *a = wl_users_by_past_signer(c->f.users,
+								  m->author);
+		uint64_t age = now - (m->hlc >> 16);
+		char id[65], ack[40];
+		const struct wl_ward_entity *e;
+
+		if (!m->urgent || (m->hlc >> 16) > now ||
+		    age < api->cfg.realert_ms)
+			continue;
+		sodium_bin2hex(id, sizeof(id), m->id, 32);
+		snprintf(ack, sizeof(ack), "ack/%.32s", id);
+		e = wl_ward_entity(w, ack);
+		if (e != NULL && e->n_fields > 0)
+			continue;
+		json_array_append_new(
+			list,
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:b}",
+				  "space", sodium_bin2hex(ack, 33, s->id, 16),
+				  "space_name", s->name, "id", id, "author",
+				  a ? a->bundle.username : "unknown", "text",
+				  m->text, "time_ms",
+				  (json_int_t)(m->hlc >> 16), "escalated",
+				  age >= api->cfg.escalate_ms, "mine",
+				  a && a == c->user));
+	}
+	wl_ward_free(w);
+}
+
+/* GET /api/alerts: the urgent messages in the caller's spaces that nobody
+ * acknowledged in time; "escalated" once they are past the escalation
+ * time, when charge nurses see them too. */
+static void route_alerts(struct wl_api *api, struct caller *c,
+			 wl_api_done_fn done, void *conn)
+{
+	json_t *list = json_array();
+	uint64_t now = wl_hlc_system_wall(NULL);
+
+	for (size_t i = 0; list && i < wl_spaces_count(c->f.spaces); i++) {
+		const struct wl_space *s = wl_spaces_at(c->f.spaces, i);
+
+		if (s->kind == WL_SPACE_AUDIT ||
+		    wl_space_may(c->f.spaces, s, c->user->bundle.user_id,
+				 WL_ACTION_READ, now, NULL) != 0)
+			continue;
+		space_alerts(api, c, s, now, list);
+	}
+	reply(done, conn, 200,
+	      json_pack("{s:o, s:I, s:I}", "alerts", list, "realert_ms",
+			(json_int_t)api->cfg.realert_ms, "escalate_ms",
+			(json_int_t)api->cfg.escalate_ms),
+	      NULL);
 }
 
 static void route_messages_post(struct wl_api *api,
@@ -973,9 +1051,12 @@ static enum wl_action entity_action(const char *entity, json_t *fields)
 	}
 	if (strncmp(entity, "task/", 5) == 0)
 		return WL_ACTION_MANAGE_TASKS;
-	/* Acknowledging an urgent message is a reply, allowed like a post. */
+	/* Acknowledging an urgent message is a reply, allowed like a post;
+	 * a read marker ("read/" + username) may be set by every reader. */
 	if (strncmp(entity, "ack/", 4) == 0)
 		return WL_ACTION_POST_MESSAGE;
+	if (strncmp(entity, "read/", 5) == 0)
+		return WL_ACTION_READ;
 	if (strncmp(entity, "request/", 8) == 0) {
 		/* A medication clarification request: the pharmacist's
 		 * reply sets its state. */
@@ -1304,6 +1385,8 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		route_entity(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/history") == 0)
 		route_history(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/alerts") == 0)
+		route_alerts(api, &c, done, conn);
 	else if (!post && strcmp(path, "/api/devices") == 0)
 		route_devices(api, done, conn);
 	else if (!post && strcmp(path, "/api/members") == 0)

@@ -94,6 +94,12 @@ static void print_status(json_t *root)
 	       json_integer_value(json_object_get(store, "events")),
 	       json_integer_value(json_object_get(store, "origins")),
 	       json_integer_value(json_object_get(store, "pending")));
+	if (json_is_object(json_object_get(root, "tls")))
+		printf("web UI over TLS at https://%s fingerprint SHA-256 %s\n",
+		       json_string_value(json_object_get(
+			       json_object_get(root, "tls"), "address")),
+		       json_string_value(json_object_get(
+			       json_object_get(root, "tls"), "fingerprint")));
 	printf("peers %zu\n", json_array_size(peers));
 	json_array_foreach(peers, i, p) {
 		printf("  %.16s name=%s addr=%s",

@@ -33,10 +33,13 @@ void wl_config_defaults(struct wl_config *c)
 	c->backoff_max_ms = 30000;
 	c->discovery = WL_DISCOVERY_EMBEDDED;
 	c->http_port = 8080;
+	c->tls_port = 8443;
 	snprintf(c->web_root, sizeof(c->web_root), "%s",
 		 WL_CONFIG_DEFAULT_WEB_ROOT);
 	wl_session_policy_defaults(&c->session);
 	c->prune_interval_s = 86400;
+	c->realert_ms = 5 * 60000;
+	c->escalate_ms = 15 * 60000;
 }
 
 /* Parse a decimal integer within [MIN, MAX]; no sign, no trailing text. */
@@ -114,6 +117,72 @@ static int apply_peer(struct wl_config *c, const char *key, const char *value)
 	if (strcmp(key, "backoff_max_ms") == 0)
 		return parse_u64(value, 10, 3600000, &c->backoff_max_ms);
 	return WL_ENOTFOUND;
+}
+
+/* A Host header value: a name or address, a colon, a port. */
+static int check_host(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+
+	if (colon == NULL || colon == s || strchr(s, '/') != NULL)
+		return WL_EINVAL;
+	return parse_u64(colon + 1, 1, 65535, &port);
+}
+
+static int apply_http(struct wl_config *c, const char *key, const char *value)
+{
+	if (strcmp(key, "port") == 0)
+		return parse_u64(value, 0, 65535, &c->http_port);
+	if (strcmp(key, "tls_port") == 0)
+		return parse_u64(value, 1, 65535, &c->tls_port);
+	if (strcmp(key, "web_root") == 0) {
+		if (value[0] != '/' || strlen(value) >= sizeof(c->web_root))
+			return WL_EINVAL;
+		snprintf(c->web_root, sizeof(c->web_root), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "unix_socket") == 0) {
+		if ((value[0] != '/' && value[0] != '\0') ||
+		    strlen(value) >= sizeof(c->unix_socket))
+			return WL_EINVAL;
+		snprintf(c->unix_socket, sizeof(c->unix_socket), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "tls_listen") == 0) {
+		if (strlen(value) >= sizeof(c->tls_listen))
+			return WL_EINVAL;
+		snprintf(c->tls_listen, sizeof(c->tls_listen), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "hosts") == 0)
+		return parse_list(value, &c->hosts[0][0], sizeof(c->hosts[0]),
+				  WL_CONFIG_HOSTS_MAX, &c->n_hosts, check_host);
+	return WL_ENOTFOUND;
+}
+
+/* [messages]: when an unacknowledged urgent message alerts again and
+ * escalates, in minutes (or seconds, for tests). */
+static int apply_messages(struct wl_config *c, const char *key,
+			  const char *value)
+{
+	uint64_t v;
+	int minutes = strstr(key, "_minutes") != NULL;
+	int rc = parse_u64(value, 1, minutes ? 24 * 60 : 24 * 3600, &v);
+
+	if (strcmp(key, "realert_minutes") != 0 &&
+	    strcmp(key, "realert_seconds") != 0 &&
+	    strcmp(key, "escalate_minutes") != 0 &&
+	    strcmp(key, "escalate_seconds") != 0)
+		return WL_ENOTFOUND;
+	if (rc != 0)
+		return rc;
+	v *= minutes ? 60000 : 1000;
+	if (strncmp(key, "realert", 7) == 0)
+		c->realert_ms = v;
+	else
+		c->escalate_ms = v;
+	return 0;
 }
 
 static int apply_discovery(struct wl_config *c, const char *key,
@@ -208,14 +277,10 @@ int wl_config_set(struct wl_config *c, const char *section, const char *key,
 		return apply_peer(c, key, value);
 	if (strcmp(section, "discovery") == 0)
 		return apply_discovery(c, key, value);
-	if (strcmp(section, "http") == 0 && strcmp(key, "port") == 0)
-		return parse_u64(value, 0, 65535, &c->http_port);
-	if (strcmp(section, "http") == 0 && strcmp(key, "web_root") == 0) {
-		if (value[0] != '/' || strlen(value) >= sizeof(c->web_root))
-			return WL_EINVAL;
-		snprintf(c->web_root, sizeof(c->web_root), "%s", value);
-		return 0;
-	}
+	if (strcmp(section, "http") == 0)
+		return apply_http(c, key, value);
+	if (strcmp(section, "messages") == 0)
+		return apply_messages(c, key, value);
 	return WL_ENOTFOUND;
 }
 

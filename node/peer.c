@@ -1080,6 +1080,15 @@ const char *wl_peer_remote_name(const struct wl_peer *p)
 	return p->state == WL_PEER_ESTABLISHED ? p->remote.name : "";
 }
 
+uint64_t wl_peer_remote_head(const struct wl_peer *p,
+			     const unsigned char origin[32])
+{
+	for (size_t i = 0; i < p->norigins; i++)
+		if (memcmp(p->origins[i].id, origin, 32) == 0)
+			return p->origins[i].remote;
+	return 0;
+}
+
 int wl_peer_is_dialer(const struct wl_peer *p)
 {
 	return p->dialer;

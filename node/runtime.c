@@ -26,6 +26,7 @@
 #include "wardline/space.h"
 #include "wardline/status.h"
 #include "wardline/store.h"
+#include "wardline/tlscert.h"
 #include "wardline/transport.h"
 #include "wardline/users.h"
 
@@ -50,6 +51,9 @@ struct seen_device {
 	char name[WL_CERT_NAME_MAX + 1];
 	uint64_t last_sync_ms;
 	int linked;
+	/* The highest seq of this node's own feed the device said it holds,
+	 * kept when its link closes: the messages it has received. */
+	uint64_t own_head;
 };
 
 #define DEVICES_MAX 256
@@ -101,6 +105,11 @@ struct wl_runtime {
 	unsigned char (*revoked)[32];
 	size_t n_revoked;
 	struct wl_api *api; /* the web UI's API on the local HTTP port */
+	/* The TLS listener for browsers on other hosts ("" when off). */
+	char tls_addr[80];
+	char tls_fp[WL_TLSCERT_FP_SIZE];
+	char tls_cert[PATH_MAX];
+	char tls_key[PATH_MAX];
 	struct seen_device *devices; /* every peer linked since start */
 	size_t n_devices;
 	uint64_t alone_since_ms; /* when the last link went; 0 while linked */
@@ -783,8 +792,13 @@ static void device_seen(struct wl_runtime *rt, const struct rt_link *l,
 		memcpy(d->node, l->remote, 32);
 	}
 	if (d != NULL) {
+		uint64_t head = l->peer ? wl_peer_remote_head(l->peer,
+							      rt->id->pk)
+					: 0;
+
 		snprintf(d->name, sizeof(d->name), "%s", l->name);
 		d->linked = linked;
+		d->own_head = head > d->own_head ? head : d->own_head;
 		d->last_sync_ms = l->last_sync_ms ? l->last_sync_ms
 						  : d->last_sync_ms;
 	}
@@ -794,6 +808,32 @@ static void device_seen(struct wl_runtime *rt, const struct rt_link *l,
 		rt->alone_since_ms = 0;
 	else if (rt->alone_since_ms == 0)
 		rt->alone_since_ms = wl_hlc_system_wall(NULL);
+}
+
+/* The number of devices known to hold this node's own event SEQ: from
+ * their HAVE messages on a live link, or the last one before it closed. */
+static size_t reached(void *arg, uint64_t seq)
+{
+	struct wl_runtime *rt = arg;
+	size_t n = 0;
+
+	for (size_t i = 0; i < rt->n_devices; i++) {
+		struct seen_device *d = &rt->devices[i];
+
+		for (struct rt_link *l = rt->links; d->linked && l;
+		     l = l->next) {
+			uint64_t head;
+
+			if (!l->established || l->peer == NULL ||
+			    memcmp(l->remote, d->node, 32) != 0)
+				continue;
+			head = wl_peer_remote_head(l->peer, rt->id->pk);
+			if (head > d->own_head)
+				d->own_head = head;
+		}
+		n += d->own_head >= seq;
+	}
+	return n;
 }
 
 /* The devices view of the API: this node, each peer seen and when it
@@ -1079,6 +1119,9 @@ static void fill_view(struct wl_runtime *rt, struct wl_status_view *v,
 	snprintf(v->name, sizeof(v->name), "%s", rt->cert_info.name);
 	v->enrolled = rt->enrolled;
 	v->started_ms = rt->started_ms;
+	snprintf(v->tls_addr, sizeof(v->tls_addr), "%s", rt->tls_addr);
+	snprintf(v->tls_fingerprint, sizeof(v->tls_fingerprint), "%s",
+		 rt->tls_fp);
 	v->now_ms = wl_hlc_system_wall(NULL);
 	wl_store_stats(rt->store, &v->store);
 	v->ingest = *wl_ingest_counters(rt->ingest);
@@ -1164,8 +1207,10 @@ static int serve_file(struct wl_runtime *rt, const char *path, char **body,
 	return 200;
 }
 
-static int on_http_get(void *arg, const char *path, char **body, size_t *len,
-		       const char **type)
+/* The web UI's files everywhere; the status and metrics pages only to
+ * this device (loopback or the Unix socket), since they name the peers. */
+static int on_http_get(void *arg, const char *path, int local, char **body,
+		       size_t *len, const char **type)
 {
 	struct wl_runtime *rt = arg;
 	struct wl_status_peer peers[256];
@@ -1174,6 +1219,11 @@ static int on_http_get(void *arg, const char *path, char **body, size_t *len,
 
 	if (strcmp(path, "/status") != 0 && strcmp(path, "/metrics") != 0)
 		return serve_file(rt, path, body, len, type);
+	if (!local) {
+		*body = NULL;
+		*len = 0;
+		return 404;
+	}
 	fill_view(rt, &v, peers, 256);
 	if (strcmp(path, "/status") == 0) {
 		*type = "application/json";
@@ -1218,25 +1268,44 @@ static const struct wl_transport_ops transport_ops = {
 	.ui_allowed = on_ui_allowed,
 };
 
-/* Start the API on the local HTTP port, accepting the host names a
- * browser on this device uses for it. */
+/* Accept Host value HOST, and Origin SCHEME://HOST. */
+static void api_host(struct wl_api_config *ac, const char *scheme,
+		     const char *host)
+{
+	if (ac->n_hosts == WL_API_HOSTS_MAX)
+		return;
+	snprintf(ac->hosts[ac->n_hosts], sizeof(ac->hosts[0]), "%s", host);
+	snprintf(ac->origins[ac->n_hosts], sizeof(ac->origins[0]), "%s://%s",
+		 scheme, host);
+	ac->n_hosts++;
+	ac->n_origins++;
+}
+
+/* Start the API, accepting the host names a browser uses for it: those of
+ * this device's loopback port, the TLS listener's address, and the names
+ * the configuration adds ([http] hosts, for a forwarder or a DNS name;
+ * reached over TLS when the TLS listener is on, else over plain HTTP). */
 static int start_api(struct wl_runtime *rt)
 {
 	struct wl_api_config ac;
 	struct wl_api_env env;
 	const char *names[] = {"127.0.0.1", "localhost"};
+	char host[80];
 
 	memset(&ac, 0, sizeof(ac));
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(ac.hosts[i], sizeof(ac.hosts[i]), "%s:%u", names[i],
+	for (size_t i = 0; rt->cfg.http_port && i < 2; i++) {
+		snprintf(host, sizeof(host), "%s:%u", names[i],
 			 (unsigned)rt->cfg.http_port);
-		snprintf(ac.origins[i], sizeof(ac.origins[i]),
-			 "http://%s:%u", names[i],
-			 (unsigned)rt->cfg.http_port);
+		api_host(&ac, "http", host);
 	}
-	ac.n_hosts = 2;
-	ac.n_origins = 2;
+	if (rt->tls_addr[0] && strncmp(rt->tls_addr, "0.0.0.0:", 8) != 0)
+		api_host(&ac, "https", rt->tls_addr);
+	for (size_t i = 0; i < rt->cfg.n_hosts; i++)
+		api_host(&ac, rt->tls_addr[0] ? "https" : "http",
+			 rt->cfg.hosts[i]);
 	ac.policy = rt->cfg.session;
+	ac.realert_ms = rt->cfg.realert_ms;
+	ac.escalate_ms = rt->cfg.escalate_ms;
 
 	memset(&env, 0, sizeof(env));
 	env.store = rt->store;
@@ -1245,6 +1314,7 @@ static int start_api(struct wl_runtime *rt)
 	memcpy(env.site_pk, rt->site_pk, 32);
 	env.loop = rt->loop;
 	env.devices = devices_json;
+	env.reached = reached;
 	env.arg = rt;
 	return wl_api_new(&ac, &env, &rt->api);
 }
@@ -1329,6 +1399,45 @@ static void add_static_peers(struct wl_runtime *rt)
 	}
 }
 
+/* With [http] tls_listen set, make or load the web UI's certificate. Its
+ * names: the listening address (unless every address), the configured
+ * host names, and localhost. */
+static int prepare_tls(struct wl_runtime *rt)
+{
+	const char *sans[WL_TLSCERT_SAN_MAX];
+	char names[WL_CONFIG_HOSTS_MAX][80];
+	size_t n = 0;
+	int rc;
+
+	if (rt->cfg.tls_listen[0] == '\0')
+		return 0;
+	if (strcmp(rt->cfg.tls_listen, "0.0.0.0") != 0)
+		sans[n++] = rt->cfg.tls_listen;
+	for (size_t i = 0; i < rt->cfg.n_hosts; i++) {
+		snprintf(names[i], sizeof(names[i]), "%s", rt->cfg.hosts[i]);
+		*strrchr(names[i], ':') = '\0'; /* config checked the port */
+		sans[n++] = names[i];
+	}
+	sans[n++] = "localhost";
+
+	if (wl_path_join(rt->tls_cert, sizeof(rt->tls_cert), rt->cfg.data_dir,
+			 WL_TLSCERT_FILE) ||
+	    wl_path_join(rt->tls_key, sizeof(rt->tls_key), rt->cfg.data_dir,
+			 WL_TLSKEY_FILE))
+		return WL_ERANGE;
+	rc = wl_tlscert_ensure(rt->cfg.data_dir,
+			       rt->cert_info.name[0] ? rt->cert_info.name
+						     : rt->node_hex,
+			       sans, n, rt->tls_fp);
+	if (rc != 0)
+		return rc;
+	snprintf(rt->tls_addr, sizeof(rt->tls_addr), "%s:%u",
+		 rt->cfg.tls_listen, (unsigned)rt->cfg.tls_port);
+	wl_info(MOD, "web UI over TLS at https://%s fingerprint=%s",
+		rt->tls_addr, rt->tls_fp);
+	return 0;
+}
+
 static int start_network(struct wl_runtime *rt)
 {
 	struct wl_transport_config tc;
@@ -1341,6 +1450,13 @@ static int start_network(struct wl_runtime *rt)
 	tc.listen_addr = rt->cfg.listen[0] ? rt->cfg.listen : NULL;
 	tc.peer_port = (uint16_t)rt->cfg.peer_port;
 	tc.http_port = (uint16_t)rt->cfg.http_port;
+	tc.http_unix = rt->cfg.unix_socket[0] ? rt->cfg.unix_socket : NULL;
+	if (rt->tls_addr[0]) {
+		tc.tls_listen = rt->cfg.tls_listen;
+		tc.tls_port = (uint16_t)rt->cfg.tls_port;
+		tc.tls_cert = rt->tls_cert;
+		tc.tls_key = rt->tls_key;
+	}
 	tc.ping_interval_ms = (uint32_t)rt->cfg.ping_interval_ms;
 	tc.ping_timeout_ms = (uint32_t)rt->cfg.ping_timeout_ms;
 	tc.handshake_timeout_ms = (uint32_t)rt->cfg.handshake_timeout_ms;
@@ -1434,7 +1550,9 @@ int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
 		goto fail;
 	add_static_peers(rt);
 
-	rc = start_api(rt);
+	rc = prepare_tls(rt);
+	if (rc == 0)
+		rc = start_api(rt);
 	if (rc == 0)
 		rc = start_network(rt);
 	if (rc != 0)

@@ -53,6 +53,14 @@ int wl_status_json(const struct wl_status_view *v, char **out, size_t *len)
 			 (json_int_t)v->n_revoked);
 	if (root == NULL)
 		return WL_ENOMEM;
+	if (v->tls_fingerprint[0] &&
+	    json_object_set_new(root, "tls",
+				json_pack("{s:s, s:s}", "address", v->tls_addr,
+					  "fingerprint",
+					  v->tls_fingerprint)) != 0) {
+		json_decref(root);
+		return WL_ENOMEM;
+	}
 	dumped = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	if (dumped == NULL)

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wardline/error.h"
 #include "wardline/hlc.h"
@@ -46,6 +47,8 @@ struct wl_transport {
 	struct lws_context *ctx;
 	struct lws_vhost *peer_vhost;
 	struct lws_vhost *http_vhost;
+	struct lws_vhost *unix_vhost;
+	struct lws_vhost *tls_vhost;
 	uv_timer_t tick;
 	int tick_started;
 	struct wl_link *links;
@@ -343,8 +346,10 @@ static int http_page(struct wl_transport *t, struct lws *wsi,
 		     struct http_session *s, const char *path)
 {
 	s->type = "text/plain; charset=utf-8";
-	s->status = t->cfg.ops->http_get(t->cfg.arg, path, &s->body, &s->len,
-					 &s->type);
+	int local = lws_get_vhost(wsi) != t->tls_vhost;
+
+	s->status = t->cfg.ops->http_get(t->cfg.arg, path, local, &s->body,
+					 &s->len, &s->type);
 	s->ready = 1;
 	lws_callback_on_writable(wsi);
 	return 0;
@@ -433,8 +438,11 @@ static int api_body(struct http_session *s, const void *in, size_t len)
 	return 0;
 }
 
-/* Write the response headers, with the security headers and cookie. */
-static int http_headers(struct lws *wsi, struct http_session *s)
+/* Write the response headers, with the security headers and cookie. A
+ * cookie sent over TLS is marked Secure, so that the browser never sends
+ * it in clear. */
+static int http_headers(struct wl_transport *t, struct lws *wsi,
+			struct http_session *s)
 {
 	const char *const *h = wl_api_security_headers();
 	unsigned char buf[LWS_PRE + 2048];
@@ -450,6 +458,11 @@ static int http_headers(struct lws *wsi, struct http_session *s)
 						(const unsigned char *)h[1],
 						(int)strlen(h[1]), &p, end))
 			return -1;
+	if (s->set_cookie[0] && lws_get_vhost(wsi) == t->tls_vhost &&
+	    strstr(s->set_cookie, "; Secure") == NULL)
+		snprintf(s->set_cookie + strlen(s->set_cookie),
+			 sizeof(s->set_cookie) - strlen(s->set_cookie),
+			 "; Secure");
 	if (s->set_cookie[0] &&
 	    lws_add_http_header_by_name(wsi,
 					(const unsigned char *)"set-cookie:",
@@ -533,7 +546,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		if (!s->ready)
 			return 0;
 		if (!s->headers_sent)
-			return http_headers(wsi, s);
+			return http_headers(t, wsi, s);
 		return http_write_body(wsi, s);
 	case LWS_CALLBACK_CLOSED_HTTP:
 		http_session_clear(t, s);
@@ -666,8 +679,11 @@ static void on_tick(uv_timer_t *timer)
 	}
 }
 
+/* A listener. With UNIX set, IFACE is the socket's path; with CERT and KEY
+ * (PEM files) set, it speaks TLS only. */
 static struct lws_vhost *make_vhost(struct wl_transport *t, const char *name,
-				    int port, const char *iface,
+				    int port, const char *iface, int unix_sock,
+				    const char *cert, const char *key,
 				    const struct lws_protocols *protocols)
 {
 	struct lws_context_creation_info info;
@@ -678,7 +694,64 @@ static struct lws_vhost *make_vhost(struct wl_transport *t, const char *name,
 	info.iface = iface;
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+	if (unix_sock)
+		info.options |= LWS_SERVER_OPTION_UNIX_SOCK;
+	if (cert && key) {
+		info.ssl_cert_filepath = cert;
+		info.ssl_private_key_filepath = key;
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		/* HTTP/1.1 only: HTTP/2 carries the host in ":authority"
+		 * instead of the Host header the API checks, and the UI's few
+		 * small requests gain nothing from it. */
+		info.alpn = "http/1.1";
+		/* Without LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT, plain
+		 * HTTP on this port is refused. */
+	}
 	return lws_create_vhost(t->ctx, &info);
+}
+
+/* Open the browsers' listeners that CFG asks for. */
+static int start_http(struct wl_transport *t,
+		      const struct wl_transport_config *cfg)
+{
+	if (cfg->http_port) {
+		t->http_vhost = make_vhost(t, "http", cfg->http_port,
+					   "127.0.0.1", 0, NULL, NULL,
+					   http_protocols);
+		if (t->http_vhost == NULL) {
+			wl_error("transport", "cannot listen on the HTTP port; "
+					      "is it in use? port=%u",
+				 cfg->http_port);
+			return WL_EIO;
+		}
+	}
+	if (cfg->http_unix) {
+		unlink(cfg->http_unix); /* a socket left by a previous run */
+		t->unix_vhost = make_vhost(t, "http-unix", 0, cfg->http_unix,
+					   1, NULL, NULL, http_protocols);
+		if (t->unix_vhost == NULL) {
+			wl_error("transport", "cannot listen on the Unix socket "
+					      "%s; does its folder exist?",
+				 cfg->http_unix);
+			return WL_EIO;
+		}
+	}
+	if (cfg->tls_listen) {
+		int any = strcmp(cfg->tls_listen, "0.0.0.0") == 0;
+
+		t->tls_vhost = make_vhost(t, "https", cfg->tls_port,
+					  any ? NULL : cfg->tls_listen, 0,
+					  cfg->tls_cert, cfg->tls_key,
+					  http_protocols);
+		if (t->tls_vhost == NULL) {
+			wl_error("transport", "cannot listen for TLS on %s:%u; "
+					      "is the port in use or the "
+					      "address not this host's?",
+				 cfg->tls_listen, cfg->tls_port);
+			return WL_EIO;
+		}
+	}
+	return 0;
 }
 
 static int create_context(struct wl_transport *t)
@@ -689,6 +762,8 @@ static int create_context(struct wl_transport *t)
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_LIBUV |
 		       LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	if (t->cfg.tls_listen)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.foreign_loops = loops;
 	info.user = t;
 	info.port = CONTEXT_PORT_NO_LISTEN;
@@ -718,7 +793,7 @@ int wl_transport_start(const struct wl_transport_config *cfg,
 		goto fail;
 	}
 	t->peer_vhost = make_vhost(t, "peer", cfg->peer_port, cfg->listen_addr,
-				   peer_protocols);
+				   0, NULL, NULL, peer_protocols);
 	if (t->peer_vhost == NULL) {
 		wl_error("transport", "cannot listen on the peer port; is it "
 				      "in use? port=%u listen=%s",
@@ -727,17 +802,9 @@ int wl_transport_start(const struct wl_transport_config *cfg,
 		rc = WL_EIO;
 		goto fail;
 	}
-	if (cfg->http_port) {
-		t->http_vhost = make_vhost(t, "http", cfg->http_port,
-					   "127.0.0.1", http_protocols);
-		if (t->http_vhost == NULL) {
-			wl_error("transport", "cannot listen on the HTTP port; "
-					      "is it in use? port=%u",
-				 cfg->http_port);
-			rc = WL_EIO;
-			goto fail;
-		}
-	}
+	rc = start_http(t, cfg);
+	if (rc != 0)
+		goto fail;
 
 	uv_timer_init(cfg->loop, &t->tick);
 	t->tick.data = t;

@@ -305,6 +305,7 @@ static int apply_message(struct wl_ward *w, const struct wl_event *ev,
 	m->urgent = json_is_true(urgent);
 	m->hlc = ev->h.hlc;
 	memcpy(m->origin, ev->h.origin, WL_EVENT_KEY_SIZE);
+	m->seq = ev->h.seq;
 	memcpy(m->author, ev->h.author, WL_EVENT_KEY_SIZE);
 	memcpy(m->id, ev->id, WL_EVENT_ID_SIZE);
 	w->n_messages++;

@@ -48,6 +48,7 @@ export const api = {
   update: (space, entity, fields) =>
     call("POST", "/api/entity", { space, entity, fields }),
   devices: () => call("GET", "/api/devices"),
+  alerts: () => call("GET", "/api/alerts"),
   members: (space) => call("GET", `/api/members?space=${space}`),
   history: (space, entity) =>
     call("GET", `/api/history?space=${space}&entity=${encodeURIComponent(entity)}`),

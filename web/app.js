@@ -213,8 +213,9 @@ function Tasks({ space, patient, tasks, session, onChanged }) {
   }
   return html`
     <section class="tasks" aria-labelledby="tasks-title">
-      <h3 id="tasks-title">Tasks</h3>
+      <h4 id="tasks-title">Action list</h4>
       ${error && html`<p class="error" role="alert">${error}</p>`}
+      ${tasks.length === 0 && html`<p class="muted">No actions yet.</p>`}
       <ul>${tasks.map((t) => html`<li key=${t.id} class=${(t.fields.state || "open") + (overdue(t) ? " overdue" : "")}>
         <span>${t.fields.text}</span>
         <span class="muted"> (${t.fields.owner || "unassigned"}${t.fields.due ? ", due " + t.fields.due : ""})</span>
@@ -224,11 +225,39 @@ function Tasks({ space, patient, tasks, session, onChanged }) {
           : html` <span class="muted">done by ${t.fields.done_by}</span>`}
       </li>`)}</ul>
       <form class="task-form" onSubmit=${add}>
-        <label>New task<input name="task" value=${text} required onInput=${(e) => setText(e.target.value)} /></label>
-        <label>Owner<input name="owner" value=${owner} onInput=${(e) => setOwner(e.target.value)} /></label>
-        <label>Due (HH:MM)<input name="due" value=${due} pattern="[0-2][0-9]:[0-5][0-9]"
+        <label>New action<input name="task" value=${text} required onInput=${(e) => setText(e.target.value)} /></label>
+        <label>Owner<input name="owner" value=${owner} required onInput=${(e) => setOwner(e.target.value)} /></label>
+        <label>Due (HH:MM)<input name="due" value=${due} required pattern="[0-2][0-9]:[0-5][0-9]"
           onInput=${(e) => setDue(e.target.value)} /></label>
-        <button type="submit">Add task</button>
+        <button type="submit">Add action</button>
+      </form>
+    </section>`;
+}
+
+// Situation awareness and contingency planning: one "If ..., then ..."
+// line per plan, kept as lines of the handoff's contingency field.
+function Contingency({ text, onSave }) {
+  const [cond, setCond] = useState("");
+  const [then, setThen] = useState("");
+  const lines = text.split("\n").filter((l) => l.trim());
+
+  function add(e) {
+    e.preventDefault();
+    onSave([...lines, `If ${cond.trim()}, then ${then.trim()}`].join("\n"));
+    setCond("");
+    setThen("");
+  }
+  return html`
+    <section class="contingency" aria-labelledby="contingency-title">
+      <h4 id="contingency-title">Situation awareness and contingency</h4>
+      ${lines.length === 0 && html`<p class="muted">No if/then plan yet.</p>`}
+      <ul>${lines.map((l, i) => html`<li key=${i}>${l}
+        <button class="secondary" aria-label=${"Remove plan " + (i + 1)}
+          onClick=${() => onSave(lines.filter((_, k) => k !== i).join("\n"))}>Remove</button></li>`)}</ul>
+      <form class="task-form" onSubmit=${add}>
+        <label>If<input name="if" value=${cond} required onInput=${(e) => setCond(e.target.value)} /></label>
+        <label>Then<input name="then" value=${then} required onInput=${(e) => setThen(e.target.value)} /></label>
+        <button type="submit">Add if/then</button>
       </form>
     </section>`;
 }
@@ -280,12 +309,11 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
       </fieldset>
       <${Field} label="Patient summary" name="summary" value=${h.summary} multiline
         onSave=${(x) => save(handoffId, { ...x, patient: patient.id, given_by: session.user })} />
-      <${Field} label="Action list" name="actions" value=${h.actions} multiline
-        onSave=${(x) => save(handoffId, { ...x, patient: patient.id })} />
-      <p class="hint">One action per line: what, who, by when.</p>
-      <${Field} label="Situation awareness" name="contingency" value=${h.contingency} multiline
-        onSave=${(x) => save(handoffId, { ...x, patient: patient.id })} />
-      <p class="hint">One line each: if this happens, then do that.</p>
+      ${h.actions && html`<p><strong>Earlier action notes:</strong> ${h.actions}</p>`}
+      <${Tasks} space=${space} patient=${patient} tasks=${tasks} session=${session}
+        onChanged=${() => { setVersion(version + 1); onChanged(); }} />
+      <${Contingency} text=${h.contingency || ""}
+        onSave=${(text) => save(handoffId, { contingency: text, patient: patient.id })} />
       <${Field} label="Synthesis by receiver" name="synthesis" value=${h.synthesis} multiline
         onSave=${(x) => save(handoffId, x)} />
       <div class="row">
@@ -296,30 +324,47 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
               acknowledged_at: new Date().toISOString().slice(0, 16).replace("T", " "),
             })}>Acknowledge handoff</button>`}
       </div>
-      <${Tasks} space=${space} patient=${patient} tasks=${tasks} session=${session}
-        onChanged=${() => { setVersion(version + 1); onChanged(); }} />
       <${History} space=${space} entity=${patient.id} version=${version + live} />
       <${History} space=${space} entity=${handoffId} version=${version + live} />
     </section>`;
 }
 
+// Where a message is: saved here, on how many other devices, read by whom.
+function delivery(m, readers) {
+  const where = m.from_this_device
+    ? `Saved on this device; ${m.reached === 0 ? "not on another device yet"
+      : `reached ${m.reached} other device${m.reached === 1 ? "" : "s"}`}`
+    : "Received on this device";
+  return readers.length ? `${where}. Read by ${readers.join(", ")}.` : `${where}. Not read yet.`;
+}
+
 function Messages({ space, session, version }) {
   const [list, setList] = useState([]);
   const [acks, setAcks] = useState({});
+  const [marks, setMarks] = useState({});
   const [text, setText] = useState("");
   const [urgent, setUrgent] = useState(false);
   const [error, setError] = useState("");
 
   async function load() {
     try {
-      setList((await api.messages(space.id)).messages);
+      const messages = (await api.messages(space.id)).messages;
+      setList(messages);
       // Acknowledgments of urgent messages: one entity per message, one
-      // field per user who acknowledged it.
+      // field per user who acknowledged it. Read markers: one entity per
+      // reader, with the time of the newest message read.
       const w = await api.ward(space.id).catch(() => null);
       const byMessage = {};
-      for (const e of (w ? w.entities : []).filter((x) => x.id.startsWith("ack/")))
-        byMessage[e.id.slice(4)] = e.fields;
+      const read = {};
+      for (const e of w ? w.entities : []) {
+        if (e.id.startsWith("ack/")) byMessage[e.id.slice(4)] = e.fields;
+        if (e.id.startsWith("read/")) read[e.id.slice(5)] = Number(e.fields.through_ms || 0);
+      }
       setAcks(byMessage);
+      setMarks(read);
+      const newest = messages.reduce((t, m) => Math.max(t, m.time_ms), 0);
+      if (newest > (read[session.user] || 0))
+        await api.update(space.id, "read/" + session.user, { through_ms: String(newest) });
     } catch (err) {
       setError(err.message);
     }
@@ -357,6 +402,8 @@ function Messages({ space, session, version }) {
           <time>${new Date(m.time_ms).toLocaleTimeString()}</time>
           ${m.urgent && html`<strong class="flag">Urgent</strong>`}
           <p>${m.text}</p>
+          <p class="delivery muted">${delivery(m, Object.keys(marks).filter(
+            (u) => u !== m.author && marks[u] >= m.time_ms))}</p>
           ${m.urgent && (() => {
             const by = Object.keys(acks[m.id.slice(0, 32)] || {});
             return html`<p class="acks">${by.length
@@ -523,8 +570,13 @@ function ShiftHandoff({ space, ward, session, onChanged }) {
               <strong>code status:</strong> ${p.fields.code_status || "Not set"};
               <strong>allergies:</strong> ${p.fields.allergies || "none recorded"}</p>
             <p><strong>Patient summary:</strong> ${h.summary || ""}</p>
-            <p><strong>Action list:</strong> ${h.actions || ""}</p>
-            <p><strong>Situation awareness:</strong> ${h.contingency || ""}</p>
+            <p><strong>Action list:</strong></p>
+            <ul>${ward.entities.filter((e) => e.id.startsWith("task/") && e.fields.patient === p.id)
+              .map((t) => html`<li key=${t.id}>${t.fields.text} (${t.fields.owner || "unassigned"},
+                due ${t.fields.due || "–"}; ${t.fields.state === "done" ? "done" : "open"})</li>`)}</ul>
+            <p><strong>Situation awareness:</strong></p>
+            <ul>${(h.contingency || "").split("\n").filter((l) => l.trim())
+              .map((l, i) => html`<li key=${i}>${l}</li>`)}</ul>
             <p><strong>Synthesis by receiver:</strong> ${h.synthesis || ""}</p>
           </article>`;
         })}
@@ -555,6 +607,60 @@ function Devices({ info }) {
           <td>${ago(d.last_sync_ms)}</td></tr>`)}</tbody>
       </table>
     </section>`;
+}
+
+// A short tone when a new alert shows, for a nurse who is not looking at
+// the screen. Browsers may refuse sound before the first touch.
+function chime() {
+  try {
+    const ctx = new AudioContext();
+    const osc = ctx.createOscillator();
+    osc.frequency.value = 880;
+    osc.connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.3);
+  } catch (e) { /* no sound on this device */ }
+}
+
+// Urgent messages nobody acknowledged in time: shown again to their
+// readers, and once escalated, to the charge nurse as well.
+function Alerts({ session, version, onChanged }) {
+  const [alerts, setAlerts] = useState([]);
+  const heard = useRef(new Set());
+  useEffect(() => {
+    const load = () => api.alerts().then((r) => {
+      setAlerts(r.alerts);
+      const fresh = r.alerts.filter((a) => !a.mine && !heard.current.has(a.id + a.escalated));
+      for (const a of fresh) heard.current.add(a.id + a.escalated);
+      if (fresh.length) chime();
+    }).catch(() => {});
+    load();
+    const timer = setInterval(load, 15000);
+    return () => clearInterval(timer);
+  }, [version]);
+  const charge = session.role === "charge_nurse";
+  const shown = alerts;
+  if (shown.length === 0) return null;
+
+  async function acknowledge(a) {
+    await api.update(a.space, "ack/" + a.id.slice(0, 32), {
+      [session.user]: new Date().toISOString().slice(0, 16).replace("T", " "),
+    }).catch(() => {});
+    onChanged();
+  }
+  return html`<section class="alerts" aria-label="Unacknowledged urgent messages">
+    ${shown.map((a) => {
+      const min = Math.max(1, Math.round((Date.now() - a.time_ms) / 60000));
+      const to = a.escalated ? (charge ? "Escalated to you, the charge nurse."
+        : "Escalated to the charge nurse.") : "";
+      return html`<div key=${a.id} class=${"alert" + (a.escalated ? " escalated" : "")} role="alert">
+        <p><strong>Urgent, not acknowledged for ${min} min</strong> (${a.space_name}, from ${a.author}): ${a.text}</p>
+        ${to && html`<p><strong>${to}</strong></p>`}
+        ${a.mine ? html`<p>Nobody has acknowledged your message yet.</p>`
+          : html`<button onClick=${() => acknowledge(a)}>Acknowledge</button>`}
+      </div>`;
+    })}
+  </section>`;
 }
 
 function OfflineBanner({ info }) {
@@ -608,7 +714,7 @@ function Workspace({ session, onLocked, onEnded }) {
     let retry = null;
     let closed = false;
     function open() {
-      socket = new WebSocket(`ws://${location.host}/`, "wardline-ui");
+      socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`, "wardline-ui");
       socket.onmessage = () => setVersion((v) => v + 1);
       socket.onclose = () => { if (!closed) retry = setTimeout(open, 2000); };
     }
@@ -633,6 +739,7 @@ function Workspace({ session, onLocked, onEnded }) {
         }}>${s.name}${s.emergency ? " (emergency access)" : ""}</button>`)}
     </nav>
     <${OfflineBanner} info=${devices} />
+    <${Alerts} session=${session} version=${version} onChanged=${() => setVersion(version + 1)} />
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!current && tab !== "devices" && html`<p class="card">You belong to no space yet. An admin or charge nurse adds you.</p>`}
     ${current && html`

@@ -51,7 +51,7 @@
 #include "wardline/session.h"
 #include "wardline/store.h"
 
-#define WL_API_HOSTS_MAX 4
+#define WL_API_HOSTS_MAX 8
 #define WL_API_BODY_MAX (64 * 1024)
 #define WL_API_COOKIE "wl_session"
 
@@ -62,6 +62,11 @@ struct wl_api_config {
 	size_t n_origins;
 	int tls;                            /* cookies get Secure */
 	struct wl_session_policy policy;
+	/* An urgent message nobody acknowledged alerts its readers again
+	 * after REALERT_MS and goes to the charge nurses after ESCALATE_MS
+	 * (GET /api/alerts). */
+	uint64_t realert_ms;
+	uint64_t escalate_ms;
 };
 
 /* The node's resources the API uses: its store, key and clock, the site
@@ -75,6 +80,9 @@ struct wl_api_env {
 	/* The devices view (GET /api/devices): a malloc'd JSON text, or
 	 * NULL. May be NULL. */
 	char *(*devices)(void *arg);
+	/* How many other devices hold this node's own event SEQ, as far as
+	 * this node learned from them. May be NULL. */
+	size_t (*reached)(void *arg, uint64_t seq);
 	void *arg;
 };
 

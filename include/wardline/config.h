@@ -56,6 +56,7 @@
 
 #define WL_CONFIG_PEERS_MAX 32
 #define WL_CONFIG_IFACES_MAX 8
+#define WL_CONFIG_HOSTS_MAX 4
 
 enum wl_discovery_backend {
 	WL_DISCOVERY_EMBEDDED = 0,
@@ -80,10 +81,17 @@ struct wl_config {
 	enum wl_discovery_backend discovery;
 	char interfaces[WL_CONFIG_IFACES_MAX][16];
 	size_t n_interfaces;
-	uint64_t http_port;
+	uint64_t http_port;                      /* on 127.0.0.1; 0: off */
+	char unix_socket[108];                   /* "" for none */
+	char tls_listen[64];                     /* "" for no TLS port */
+	uint64_t tls_port;
+	char hosts[WL_CONFIG_HOSTS_MAX][80];     /* extra Host values */
+	size_t n_hosts;
 	char web_root[PATH_MAX];
 	struct wl_session_policy session;
 	uint64_t prune_interval_s;
+	uint64_t realert_ms;  /* an unacknowledged urgent message alerts again */
+	uint64_t escalate_ms; /* ... and then goes to the charge nurse */
 	uint64_t retention_clock_offset_ms;
 };
 

@@ -39,6 +39,10 @@ struct wl_status_view {
 	uint64_t links_closed[WL_LINK_REASON_COUNT];
 	uint64_t link_errors[WL_ERROR_COUNT]; /* wl_peer codes, index -code */
 	uint64_t forks;
+	/* The web UI's TLS listener: "ADDR:PORT" and the certificate's
+	 * SHA-256 fingerprint, both "" when the node has none. */
+	char tls_addr[80];
+	char tls_fingerprint[96];
 };
 
 /* Render V as a JSON object into a malloc'd, NUL-terminated *OUT of *LEN

@@ -52,11 +52,12 @@ struct wl_transport_ops {
 	void (*closed)(void *arg, struct wl_link *link,
 		       enum wl_link_reason reason, int peer_error);
 
-	/* Respond to GET PATH on the local HTTP port: set *BODY (malloc'd; the
-	 * transport frees it), *LEN and *TYPE (a static content type).
-	 * Returns an HTTP status (200, 404). */
-	int (*http_get)(void *arg, const char *path, char **body, size_t *len,
-			const char **type);
+	/* Respond to GET PATH on an HTTP listener: set *BODY (malloc'd; the
+	 * transport frees it), *LEN and *TYPE (a static content type). LOCAL
+	 * is 1 on the loopback port and the Unix socket, 0 on the TLS port
+	 * that other hosts reach. Returns an HTTP status (200, 404). */
+	int (*http_get)(void *arg, const char *path, int local, char **body,
+			size_t *len, const char **type);
 
 	/* Handle a request under /api/ on the local HTTP port (see api.h):
 	 * call DONE(CONN, response) exactly once, now or later on the loop
@@ -79,7 +80,14 @@ struct wl_transport_config {
 	const char *listen_addr;   /* address or interface to listen on, or
 				      NULL for every address */
 	uint16_t peer_port;
-	uint16_t http_port;        /* 0 for no HTTP port */
+	uint16_t http_port;        /* on 127.0.0.1; 0 for none */
+	const char *http_unix;     /* Unix socket path for HTTP, or NULL */
+	/* The TLS listener for browsers on other hosts: address ("0.0.0.0"
+	 * for every one) or NULL for none, port, PEM certificate and key. */
+	const char *tls_listen;
+	uint16_t tls_port;
+	const char *tls_cert;
+	const char *tls_key;
 	uint32_t ping_interval_ms; /* time between PINGs on an idle link */
 	uint32_t ping_timeout_ms;  /* close a link this long after its PING
 				      went unanswered */

@@ -52,6 +52,7 @@ struct wl_ward_message {
 	int urgent;
 	uint64_t hlc;
 	unsigned char origin[WL_EVENT_KEY_SIZE];
+	uint64_t seq; /* in ORIGIN's feed */
 	unsigned char author[WL_EVENT_KEY_SIZE];
 	unsigned char id[WL_EVENT_ID_SIZE];
 };

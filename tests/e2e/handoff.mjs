@@ -68,12 +68,12 @@ try {
   if (role === "incoming") {
     writeFileSync(join(sync, "incoming-ready"), "");
     const written = Number(await until("handoff-written", 30000));
-    // Poll the field's value from here: the page's CSP forbids the eval
-    // that waitForFunction would need.
-    const actions = page.getByLabel("Action list");
+    // Poll from here: the page's CSP forbids the eval that
+    // waitForFunction would need.
+    const actions = page.locator(".tasks li");
     for (const end = Date.now() + 10000; ;) {
-      const v = await actions.inputValue();
-      if (v.includes("Recheck potassium, night nurse, 02:00") && v.includes("Chest X-ray")) break;
+      const v = (await actions.allInnerTexts()).join("\n");
+      if (v.includes("Recheck potassium") && v.includes("Chest X-ray")) break;
       if (Date.now() > end) throw new Error(`the actions did not arrive: "${v}"`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -84,9 +84,12 @@ try {
     await page.getByRole("button", { name: "Save synthesis by receiver" }).click();
     await page.getByRole("button", { name: "Acknowledge handoff" }).click();
     await page.getByText(`Received and acknowledged by ${process.env.WL_USER}`).waitFor();
+    await page.locator(".tasks li", { hasText: "Recheck potassium" })
+      .getByRole("button", { name: "Mark done" }).click();
+    await page.getByText(`done by ${process.env.WL_USER}`).waitFor();
     writeFileSync(join(sync, "acknowledged"), String(Date.now()));
     await page.screenshot({ path: join(shots, "handoff-incoming.png"), fullPage: true });
-    check("acknowledges it", true);
+    check("acknowledges it and completes one action", true);
   } else {
     step = "wait for the incoming nurse";
     await until("incoming-ready", 30000);
@@ -94,17 +97,27 @@ try {
     await page.getByRole("button", { name: "Watcher" }).click();
     await page.getByLabel("Patient summary").fill("81-year-old man, pneumonia day 3, on 2 L oxygen.");
     await page.getByRole("button", { name: "Save patient summary" }).click();
-    await page.getByLabel("Situation awareness").fill("If SpO2 below 90% then call the rapid response team");
-    await page.getByRole("button", { name: "Save situation awareness" }).click();
-    await page.getByLabel("Action list").fill("Recheck potassium, night nurse, 02:00\nChest X-ray, physician, 08:00");
-    await page.getByRole("button", { name: "Save action list" }).click();
-    await page.getByRole("button", { name: "Save action list" }).waitFor({ state: "visible" });
+    await page.getByLabel("If", { exact: true }).fill("SpO2 below 90%");
+    await page.getByLabel("Then", { exact: true }).fill("call the rapid response team");
+    await page.getByRole("button", { name: "Add if/then" }).click();
+    await page.getByText("If SpO2 below 90%, then").waitFor();
+    for (const [what, owner, due] of [["Recheck potassium", "night nurse", "02:00"],
+      ["Chest X-ray", "physician", "08:00"]]) {
+      await page.getByLabel("New action").fill(what);
+      await page.getByLabel("Owner").fill(owner);
+      await page.getByLabel("Due (HH:MM)").fill(due);
+      await page.getByRole("button", { name: "Add action" }).click();
+      await page.locator(".tasks li", { hasText: what }).waitFor();
+    }
     writeFileSync(join(sync, "handoff-written"), String(Date.now()));
     check("writes the handoff with two actions", true);
     step = "wait for the acknowledgment";
     const acked = Number(await until("acknowledged", 30000));
     await page.getByText("Received and acknowledged by").waitFor({ timeout: 10000 });
-    check("sees the acknowledgment from node B", true, `${Date.now() - acked} ms after it`);
+    await page.locator(".tasks li", { hasText: "Recheck potassium" })
+      .getByText("done by").waitFor({ timeout: 10000 });
+    check("sees the acknowledgment and the completed action from node B", true,
+      `${Date.now() - acked} ms after it`);
     await page.screenshot({ path: join(shots, "handoff-outgoing.png"), fullPage: true });
     step = "devices view";
     await page.getByRole("button", { name: "Devices" }).click();

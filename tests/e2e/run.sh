@@ -66,7 +66,7 @@ done <<'LIST'
 5|Oren Lachapelle|45|male|unstable|Sepsis, urinary source
 LIST
 
-printf '[session]\nidle_seconds = 25\nthrottle_base_ms = 0\n' \
+printf '[session]\nidle_seconds = 25\nthrottle_base_ms = 0\n[messages]\nrealert_seconds = 4\nescalate_seconds = 8\n' \
 	>"$work/node.conf"
 "$WLNODE" --config "$work/node.conf" --data-dir "$work/n1" \
 	--discovery off --listen 127.0.0.1 --peer-port "$peer_port" \

@@ -127,10 +127,21 @@ try {
   await page.locator('button.severity.unstable.chosen').waitFor();
   await page.getByLabel("Patient summary").fill("81-year-old man, day 3 of pneumonia, on 2 L oxygen.");
   await page.getByRole("button", { name: "Save patient summary" }).click();
-  await page.getByLabel("Action list").fill("Recheck potassium, night nurse, 02:00\nChest X-ray, physician, 08:00");
-  await page.getByRole("button", { name: "Save action list" }).click();
-  await page.getByLabel("Situation awareness").fill("If SpO2 below 90% then call the rapid response team");
-  await page.getByRole("button", { name: "Save situation awareness" }).click();
+  // Two actions with owner and due time, one overdue, and an if/then plan.
+  await page.getByLabel("New action").fill("Recheck potassium");
+  await page.getByLabel("Owner").fill("nina");
+  await page.getByLabel("Due (HH:MM)").fill("00:00");
+  await page.getByRole("button", { name: "Add action" }).click();
+  await page.getByText("Overdue").first().waitFor();
+  await page.getByLabel("New action").fill("Chest X-ray");
+  await page.getByLabel("Owner").fill("physician");
+  await page.getByLabel("Due (HH:MM)").fill("23:59");
+  await page.getByRole("button", { name: "Add action" }).click();
+  await page.getByText("Chest X-ray").waitFor();
+  await page.getByLabel("If", { exact: true }).fill("SpO2 below 90%");
+  await page.getByLabel("Then", { exact: true }).fill("call the rapid response team");
+  await page.getByRole("button", { name: "Add if/then" }).click();
+  await page.getByText("If SpO2 below 90%, then call the rapid response team").waitFor();
   await page.getByLabel("Synthesis by receiver").fill("Potassium at 02:00, watch SpO2.");
   await page.getByRole("button", { name: "Save synthesis by receiver" }).click();
   await page.getByRole("button", { name: "Acknowledge handoff" }).click();
@@ -138,19 +149,10 @@ try {
   check("the handoff is written and acknowledged", true);
   await page.getByText(/History of the handoff \(\d+ changes\)/).click();
   const changes = await page.locator(".history").nth(1).locator("li").count();
-  check("the handoff's history lists each change", changes >= 5, `${changes} changes`);
-  // Tasks: one overdue, one to close.
-  await page.getByLabel("New task").fill("Recheck potassium");
-  await page.getByLabel("Owner").fill("nina");
-  await page.getByLabel("Due (HH:MM)").fill("00:00");
-  await page.getByRole("button", { name: "Add task" }).click();
-  await page.getByText("Overdue").first().waitFor();
-  await page.getByLabel("New task").fill("Chest X-ray");
-  await page.getByRole("button", { name: "Add task" }).click();
-  await page.getByText("Chest X-ray").waitFor();
+  check("the handoff's history lists each change", changes >= 4, `${changes} changes`);
   await page.locator(".tasks li", { hasText: "Chest X-ray" }).getByRole("button", { name: "Mark done" }).click();
   await page.getByText("done by nina").waitFor();
-  check("tasks are added, flagged overdue and closed", true);
+  check("actions are added, flagged overdue and closed; the if/then plan shows", true);
   await page.screenshot({ path: join(shots, "patient.png"), fullPage: true });
   await accessible(page, "patient view");
   await page.getByRole("button", { name: "Back to the board" }).click();
@@ -164,6 +166,9 @@ try {
   await page.getByRole("button", { name: "Send" }).click();
   await page.getByText("Bed 4 potassium 5.9").waitFor();
   check("an urgent message posts and shows", await page.locator(".thread li.urgent").count() === 1);
+  const state = await page.locator(".thread li.urgent .delivery").innerText();
+  check("its delivery state says it is saved here and on no other device yet",
+    /Saved on this device; not on another device yet/.test(state), state);
 
   // Live update: a message written by another process on this node shows
   // without a reload, through the node's WebSocket.
@@ -268,12 +273,24 @@ try {
   await page.getByLabel("Password").fill(process.env.WL_CHARGE_PW);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("button", { name: "Later" }).click();
+  // Nobody acknowledged it for longer than the escalation time (8 s
+  // here): the charge nurse sees it in red on every view.
+  const alert = page.locator(".alerts .alert.escalated", { hasText: "Bed 4 potassium 5.9" });
+  await alert.waitFor({ timeout: 20000 });
+  check("an unacknowledged urgent message escalates to the charge nurse",
+    (await alert.innerText()).includes("Escalated to you, the charge nurse"));
+  await page.screenshot({ path: join(shots, "alert-escalated.png"), fullPage: true });
+  await accessible(page, "escalated alert");
   await page.getByRole("button", { name: "Messages" }).click();
   const urgent = page.locator(".thread li.urgent", { hasText: "Bed 4 potassium 5.9" });
   await urgent.getByText("Not acknowledged yet").waitFor();
   await urgent.getByRole("button", { name: "Acknowledge" }).click();
   await urgent.getByText("Acknowledged by carla").waitFor();
   check("the charge nurse acknowledges the urgent message", true);
+  await alert.waitFor({ state: "detached", timeout: 20000 });
+  check("the alert goes once the message is acknowledged", true);
+  await urgent.getByText(/Read by .*carla/).waitFor({ timeout: 5000 });
+  check("the message shows who read it", true);
   await page.screenshot({ path: join(shots, "messages-acknowledged.png"), fullPage: true });
 } catch (err) {
   check("the scenario runs to its end", false,

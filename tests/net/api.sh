@@ -3,7 +3,9 @@
 # namespace, discovery off). A nurse logs in, reads the ward board, posts
 # a message with the session's CSRF token and reads it back, and logs
 # out. A request with a foreign Host, a POST from a foreign Origin and a
-# POST without the CSRF token are refused. WLNODE may name another
+# POST without the CSRF token are refused. The same node serves the UI over
+# TLS with its self-signed certificate (whose fingerprint `wardline status`
+# shows) and on a Unix socket for a forwarder. WLNODE may name another
 # wardline-node binary (the sanitizer build).
 set -u
 cd "$(dirname "$0")/../.."
@@ -32,7 +34,10 @@ check() {
 # Ports from the process id, so that two runs do not collide.
 peer_port=$((20000 + $$ % 20000))
 http_port=$((peer_port + 1))
+tls_port=$((peer_port + 2))
+fwd_port=$((peer_port + 3)) # the Host a forwarder's browser sends
 base="http://127.0.0.1:$http_port"
+tls="https://127.0.0.1:$tls_port"
 
 "$WL" init-site --site-dir "$work/site" >/dev/null
 "$WL" enroll --site-dir "$work/site" --data-dir "$work/n1" --name api-1 \
@@ -60,7 +65,15 @@ printf 'name=Maribel Tennyfield\nbed=4\n' >"$work/p4"
 ward=$("$WL" space list --data-dir "$work/n1" | awk '/ward/ {print $1}')
 
 # No wait after a failed login, so that the right password may follow.
-printf '[session]\nthrottle_base_ms = 0\n' >"$work/node.conf"
+cat >"$work/node.conf" <<EOF
+[session]
+throttle_base_ms = 0
+[http]
+tls_listen = 127.0.0.1
+tls_port = $tls_port
+unix_socket = $work/ui.sock
+hosts = 127.0.0.1:$fwd_port
+EOF
 "$WLNODE" --config "$work/node.conf" --data-dir "$work/n1" \
 	--discovery off --listen 127.0.0.1 --peer-port "$peer_port" \
 	--http-port "$http_port" >"$work/node.log" 2>&1 &
@@ -128,6 +141,55 @@ check "the node still serves after the WebSockets closed" \
 check "logout" \
 	test "$(req POST /api/logout '{}' -H "X-CSRF-Token: $csrf")" = 200
 check "no session after logout" test "$(req GET /api/session)" = 401
+
+# TLS: the certificate the node made, its fingerprint in `wardline status`,
+# and a login whose cookie is Secure.
+fp=$(openssl x509 -in "$work/n1/ui-tls.crt" -noout -fingerprint -sha256 |
+	sed 's/.*=//')
+check "wardline status shows the TLS fingerprint" sh -c \
+	"'$WL' status --http-port $http_port |
+		grep -q 'fingerprint SHA-256 $fp'"
+check "the TLS key is mode 0600" \
+	test "$(stat -c %a "$work/n1/ui-tls.key")" = 600
+tls_req() {
+	curl -s -k -o "$work/body" -w '%{http_code}' -b "$work/tjar" \
+		-c "$work/tjar" -H "Origin: $tls" \
+		-H 'Content-Type: application/json' "$@"
+}
+check "nurse logs in over TLS" test "$(tls_req -X POST \
+	-d '{"username":"nina","password":"night shift on ward four"}' \
+	"$tls/api/login")" = 200
+check "the cookie over TLS is Secure" \
+	sh -c "grep -q 'HttpOnly_127.0.0.1.*TRUE.*wl_session' '$work/tjar'"
+check "the board over TLS" test "$(tls_req "$tls/api/ward?space=$ward")" = 200
+check "no status page over TLS" test "$(tls_req "$tls/status")" = 404
+check "plain HTTP on the TLS port refused" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 \
+		"http://127.0.0.1:$tls_port/api/session")" != 401
+check "the certificate names the address" sh -c \
+	"openssl x509 -in '$work/n1/ui-tls.crt' -noout -ext subjectAltName |
+		grep -q 'IP Address:127.0.0.1'"
+
+# The Unix socket, as a forwarder on 127.0.0.1:$fwd_port uses it.
+unix_req() {
+	curl -s -o /dev/null -w '%{http_code}' --unix-socket "$work/ui.sock" \
+		"$@"
+}
+check "the Unix socket serves the API" test "$(unix_req \
+	"http://127.0.0.1:$fwd_port/api/session")" = 401
+check "the Unix socket refuses a foreign Host" test "$(unix_req \
+	-H 'Host: evil.example' "http://127.0.0.1:$fwd_port/api/session")" = 421
+
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null
+"$WLNODE" --config "$work/node.conf" --data-dir "$work/n1" \
+	--discovery off --listen 127.0.0.1 --peer-port "$peer_port" \
+	--http-port "$http_port" >>"$work/node.log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do up && break; sleep 0.1; done
+check "a restart keeps the certificate" sh -c \
+	"'$WL' status --http-port $http_port |
+		grep -q 'fingerprint SHA-256 $fp'"
 check "no message or name at rest" sh -c "! grep -r -a -q \
 	-e 'recheck potassium' -e 'Maribel Tennyfield' '$work/n1' \
 	'$work/node.log'"

@@ -178,6 +178,8 @@ static int setup(void **state)
 	cfg.policy.idle_ms = 300;
 	cfg.policy.throttle_base_ms = 0;
 	cfg.policy.lockout_failures = 5;
+	cfg.realert_ms = 1;
+	cfg.escalate_ms = 3600000;
 	memset(&env, 0, sizeof(env));
 	env.store = f->store;
 	env.node = f->id;
@@ -372,6 +374,55 @@ static void api_ward_and_messages(void **state)
 	assert_int_equal(request(f, WL_API_GET, "/api/ward", query, NULL), 403);
 }
 
+/* An urgent message nobody acknowledged is listed by /api/alerts once the
+ * re-alert time passed (1 ms here), not yet escalated; an acknowledgment
+ * takes it off, and a plain message never shows. */
+static void api_alerts(void **state)
+{
+	struct fixture *f = *state;
+	char body[256];
+	json_t *o, *alerts;
+
+	assert_int_equal(login(f, "nina", NURSE_PW), 200);
+	snprintf(body, sizeof(body),
+		 "{\"space\":\"%s\",\"text\":\"Routine note\",\"urgent\":false}",
+		 f->ward_hex);
+	assert_int_equal(request(f, WL_API_POST, "/api/messages", NULL, body),
+			 201);
+	snprintf(body, sizeof(body),
+		 "{\"space\":\"%s\",\"text\":\"Bed 4 K 6.1\",\"urgent\":true}",
+		 f->ward_hex);
+	assert_int_equal(request(f, WL_API_POST, "/api/messages", NULL, body),
+			 201);
+	usleep(5000);
+
+	assert_int_equal(request(f, WL_API_GET, "/api/alerts", NULL, NULL),
+			 200);
+	o = json_loads(f->resp.body, 0, NULL);
+	alerts = json_object_get(o, "alerts");
+	assert_int_equal(json_array_size(alerts), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(alerts, 0), "text")),
+			    "Bed 4 K 6.1");
+	assert_true(json_is_false(json_object_get(json_array_get(alerts, 0),
+						  "escalated")));
+	assert_true(json_is_true(json_object_get(json_array_get(alerts, 0),
+						 "mine")));
+	snprintf(body, sizeof(body),
+		 "{\"space\":\"%s\",\"entity\":\"ack/%.32s\","
+		 "\"fields\":{\"nina\":\"now\"}}",
+		 f->ward_hex,
+		 json_string_value(json_object_get(json_array_get(alerts, 0),
+						   "id")));
+	json_decref(o);
+	assert_int_equal(request(f, WL_API_POST, "/api/entity", NULL, body),
+			 201);
+
+	assert_int_equal(request(f, WL_API_GET, "/api/alerts", NULL, NULL),
+			 200);
+	assert_non_null(strstr(f->resp.body, "\"alerts\":[]"));
+}
+
 /* Idle lock: data routes return 423, the PIN unlocks, logout ends it. */
 static void api_idle_lock_and_pin(void **state)
 {
@@ -439,6 +490,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(api_ward_and_messages, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(api_alerts, setup, teardown),
 		cmocka_unit_test_setup_teardown(api_idle_lock_and_pin, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_wrong_pins_end_session,

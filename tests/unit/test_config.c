@@ -43,7 +43,12 @@ static void config_every_key(void **state)
 	char *dir = write_config("[node]\ndata_dir = /srv/ward4\n"
 				 "log_level = debug\n[clock]\n"
 				 "max_skew_ms = 5000\n[store]\n"
-				 "initial_map_mb = 8\n",
+				 "initial_map_mb = 8\n[http]\n"
+				 "tls_listen = 10.40.0.12\ntls_port = 9443\n"
+				 "unix_socket = /run/wardline/ui.sock\n"
+				 "hosts = ward4.local:9443, 127.0.0.1:8081\n"
+				 "[messages]\nrealert_minutes = 3\n"
+				 "escalate_seconds = 90\n",
 				 path, sizeof(path));
 
 	(void)state;
@@ -53,6 +58,13 @@ static void config_every_key(void **state)
 	assert_int_equal(c.log_level, WL_LOG_DEBUG);
 	assert_int_equal(c.max_skew_ms, 5000);
 	assert_int_equal(c.initial_map_mb, 8);
+	assert_string_equal(c.tls_listen, "10.40.0.12");
+	assert_int_equal(c.tls_port, 9443);
+	assert_string_equal(c.unix_socket, "/run/wardline/ui.sock");
+	assert_int_equal(c.n_hosts, 2);
+	assert_string_equal(c.hosts[1], "127.0.0.1:8081");
+	assert_int_equal(c.realert_ms, 180000);
+	assert_int_equal(c.escalate_ms, 90000);
 	testutil_rmdir(dir);
 }
 
@@ -83,6 +95,13 @@ static void config_invalid_values(void **state)
 		"[store]\ninitial_map_mb = 0\n",
 		"[store]\ninitial_map_mb = 99999999999999999999999\n",
 		"[node\n",
+		"[http]\nhosts = ward4.local\n",
+		"[http]\nhosts = :8080\n",
+		"[http]\nhosts = a:1 b:2 c:3 d:4 e:5\n",
+		"[http]\nunix_socket = relative.sock\n",
+		"[http]\ntls_port = 0\n",
+		"[messages]\nrealert_minutes = 0\n",
+		"[messages]\nrealert_hours = 1\n",
 	};
 
 	(void)state;
