@@ -303,7 +303,7 @@ struct person {
 static int draw_person(struct draw *d, uint64_t seed, unsigned index,
 		       const struct tm *today, struct person *p)
 {
-	unsigned given, family;
+	unsigned given, family, age, other;
 	char day[DATE_TEXT];
 	int rc;
 
@@ -314,9 +314,12 @@ static int draw_person(struct draw *d, uint64_t seed, unsigned index,
 	draw_uuid(d, p->id);
 	snprintf(p->subject, sizeof(p->subject), "urn:uuid:%s", p->id);
 
-	/* Ages 22 to 96; admitted one to five days ago. */
-	rc = date_before(today, 22 + (int)draw_below(d, 75),
-			 (int)draw_below(d, 365), p->birth);
+	/* Ages 22 to 96, the larger of two draws, so that most patients
+	 * are old as on a medical ward; admitted one to five days ago. */
+	age = draw_below(d, 75);
+	other = draw_below(d, 75);
+	age = 22 + (age > other ? age : other);
+	rc = date_before(today, (int)age, (int)draw_below(d, 365), p->birth);
 	if (rc == 0)
 		rc = date_before(today, 0, 1 + (int)draw_below(d, 5), day);
 	if (rc == 0)

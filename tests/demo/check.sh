@@ -58,7 +58,7 @@ for entry in "${DEMO_USERS[@]}"; do
 done
 WL_BASE_1=http://127.0.0.1:$(demo_port 1) WL_BASE_2=http://127.0.0.1:$(demo_port 2) \
 	WL_BASE_3=http://127.0.0.1:$(demo_port 3) WL_DATA_1="$NET_WORK/n1" \
-	WL_DATA_3="$NET_WORK/n3" WL_PHARMACY_LINK=$(demo_link 3) WL_CLI="$WL" \
+	WL_DATA_3="$NET_WORK/n3" WL_NS_1=$(net_ns 1) WL_PHARMACY_LINK=$(demo_link 3) WL_CLI="$WL" \
 	WL_IDLE_A=$DEMO_IDLE_A WL_PROFILES="$NET_WORK/profiles" \
 	WL_SHOTS="$DEMO_DIR/screenshots" WL_FIGURES="$NET_WORK/figures.json" \
 	node "$DEMO_DIR/story.mjs"
@@ -125,7 +125,7 @@ net_check "7. the acknowledgment (and the action done), once each" \
 net_check "7. the pharmacist's answer, once" audit_has "record_updated paul 1"
 
 # 8. Nothing readable at rest.
-patterns=(-e "potassium 5.9" -e "SpO2 below 90" -e "Creatinine clearance"
+patterns=(-e "potassium 5.9" -e "rapid response team" -e "Creatinine clearance"
 	-e "30 mg once daily" -e "afebrile since")
 while IFS= read -r name; do patterns+=(-e "$name"); done <"$NET_WORK/census/names"
 at_rest() {

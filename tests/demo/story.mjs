@@ -3,7 +3,7 @@
 // profile, on the nodes' forwarders at 127.0.0.1. tests/demo/check.sh sets
 // the ward up and passes, in the environment: WL_BASE_1 to WL_BASE_3 (the
 // UI addresses), WL_DATA_1 and WL_DATA_3 (data directories of tablet A and
-// the pharmacy), WL_PHARMACY_LINK (the host side of the pharmacy's veth),
+// the pharmacy), WL_NS_1 (tablet A's namespace), WL_PHARMACY_LINK (the host side of the pharmacy's veth),
 // WL_CLI (the wardline CLI), WL_IDLE_A (tablet A's idle lock in seconds),
 // WL_PW_<USER> (passwords), WL_PROFILES (a fresh directory), WL_SHOTS
 // (screenshots) and WL_FIGURES (a JSON file for the measured figures).
@@ -97,40 +97,46 @@ function link(state) {
   execFileSync("ip", ["link", "set", env.WL_PHARMACY_LINK, state]);
 }
 
+// The names of the peers linked to tablet A's node now.
+function peersOfA() {
+  const out = execFileSync("ip", ["netns", "exec", env.WL_NS_1, env.WL_CLI,
+    "status", "--json"], { encoding: "utf8" });
+  return JSON.parse(out).peers.map((p) => p.name);
+}
+
 const ACTIONS = ["Recheck potassium", "Chest X-ray"];
-const IF_THEN = "If SpO2 below 90% then call the rapid response team";
+const IF = "SpO2 below 90%";
+const THEN = "call the rapid response team";
 const URGENT = "Bed 4 potassium 5.9 on the morning draw, recheck ordered";
 
 // Step 2 on tablet A: the I-PASS handoff of bed 4 with the severity, a
-// summary, two actions (each a task with an owner and a due time) and
-// one if/then line.
+// summary, two actions (each with an owner and a due time) and one
+// if/then plan.
 async function writeHandoff(page) {
   await page.getByRole("button", { name: "Watcher" }).click();
   await page.locator("button.severity.watcher.chosen").waitFor();
   await page.getByLabel("Patient summary").fill("Day 3 of admission, on 2 L oxygen, afebrile since yesterday.");
   await page.getByRole("button", { name: "Save patient summary" }).click();
-  await page.getByLabel("Action list").fill(`${ACTIONS[0]}, night nurse, 02:00\n${ACTIONS[1]}, physician, 08:00`);
-  await page.getByRole("button", { name: "Save action list" }).click();
   for (const [text, owner, due] of [[ACTIONS[0], "ivan", "02:00"], [ACTIONS[1], "physician", "08:00"]]) {
-    await page.getByLabel("New task").fill(text);
+    await page.getByLabel("New action").fill(text);
     await page.getByLabel("Owner").fill(owner);
     await page.getByLabel("Due (HH:MM)").fill(due);
-    await page.getByRole("button", { name: "Add task" }).click();
+    await page.getByRole("button", { name: "Add action" }).click();
     await page.locator(".tasks li", { hasText: text }).waitFor();
   }
-  await page.getByLabel("Situation awareness").fill(IF_THEN);
-  const save = page.getByRole("button", { name: "Save situation awareness" });
-  await save.click();
-  await until("the if/then line is saved", 5000, () => save.isDisabled());
+  await page.getByLabel("If", { exact: true }).fill(IF);
+  await page.getByLabel("Then", { exact: true }).fill(THEN);
+  await page.getByRole("button", { name: "Add if/then" }).click();
+  await page.locator(".contingency li", { hasText: THEN }).waitFor();
 }
 
-// Whether PAGE shows bed 4's handoff as written on A: the if/then line
-// and both actions as tasks.
+// Whether PAGE shows bed 4's handoff as written on A: both actions and
+// the if/then plan.
 async function showsHandoff(page) {
-  const ifThen = await page.getByLabel("Situation awareness").inputValue();
   const tasks = await page.locator(".tasks li").allInnerTexts();
-  return ifThen.includes(IF_THEN) &&
-    ACTIONS.every((a) => tasks.some((t) => t.includes(a)));
+  const plans = await page.locator(".contingency li").allInnerTexts();
+  return ACTIONS.every((a) => tasks.some((t) => t.includes(a))) &&
+    plans.some((p) => p.includes(`If ${IF}, then ${THEN}`));
 }
 
 const A = await tablet("tablet-a");
@@ -208,9 +214,17 @@ try {
   await A.page.screenshot({ path: join(shots, "handoff-a.png"), fullPage: true });
   const lastActivityA = Date.now();
 
-  // 4. The pharmacy's link returns; it has every event within 10 s.
+  // 4. Once tablet A's node has noticed the cut (its link's ping timed
+  // out), the pharmacy's link returns, and it has every event within 10 s.
+  step = "tablet A's node drops the pharmacy";
+  await until("tablet A's node drops the pharmacy", 15000,
+    () => !peersOfA().includes("pharmacy"));
   step = "the pharmacy catches up";
   const expected = ids(env.WL_DATA_1);
+  const before = new Set(ids(env.WL_DATA_3));
+  const behind = expected.filter((id) => !before.has(id)).length;
+  check("4. the pharmacy misses the events of steps 2 and 3 while cut off",
+    behind > 0, `${behind} events`);
   link("up");
   const upAt = Date.now();
   figures.cut_off_s = Math.round((upAt - cutAt) / 1000);
@@ -262,6 +276,12 @@ try {
   check("6. tablet A shows no patient while locked",
     (await A.page.getByText(bed4).count()) === 0);
   await A.page.screenshot({ path: join(shots, "locked-a.png") });
+
+  // The board on tablet B after the story, for the README.
+  step = "the board on tablet B";
+  await B.page.getByRole("button", { name: "4 West" }).click();
+  await bedRow(B.page, 4).getByText("Watcher").waitFor();
+  await B.page.screenshot({ path: join(shots, "board-b.png") });
 } catch (err) {
   check("the story runs to its end", false, `at "${step}": ${err.message.split("\n")[0]}`);
   for (const t of [A, B, C])

@@ -20,7 +20,7 @@ trap 'set +e; net_cleanup' EXIT
 DEMO_NAMES=(none tablet-a tablet-b pharmacy charge-nurse)
 DEMO_PORT_BASE=${DEMO_PORT_BASE:-8080}
 DEMO_WARD="4 West"
-DEMO_SEED=${DEMO_SEED:-4}
+DEMO_SEED=${DEMO_SEED:-20}
 # Idle lock of tablet A in seconds; the other nodes use the default.
 DEMO_IDLE_A=${DEMO_IDLE_A:-600}
 
@@ -167,7 +167,9 @@ demo_config() {
 demo_node() {
 	local i=$1
 	shift
-	ip netns exec "$(net_ns "$i")" "$WLNODE" --data-dir "$NET_WORK/n$i" \
+	# setsid: a Ctrl-C on the terminal reaches the script, which stops
+	# the nodes in order, and not the nodes themselves.
+	ip netns exec "$(net_ns "$i")" setsid "$WLNODE" --data-dir "$NET_WORK/n$i" \
 		--interface eth0 --config "$NET_WORK/n$i.conf" \
 		--web-root "$NET_ROOT/build/web" "$@" >>"$NET_WORK/n$i.log" 2>&1 &
 	NET_PIDS[$i]=$!
@@ -178,19 +180,10 @@ demo_start() {
 	local i
 	for i in 1 2 3 4; do
 		demo_config "$i"
-		if [ "${DEMO_INTERIM:-0}" = 1 ]; then
-			sed -i '/^\[http\]/,/^hosts/d' "$NET_WORK/n$i.conf"
-			demo_node "$i" --http-port "$(demo_port "$i")"
-			ip netns exec "$(net_ns "$i")" socat \
-				"UNIX-LISTEN:$(demo_sock "$i"),fork" \
-				"TCP:127.0.0.1:$(demo_port "$i")" &
-			NET_PIDS[$((20 + i))]=$!
-			continue
-		fi
 		demo_node "$i"
 	done
 	for i in 1 2 3 4; do
-		socat "TCP-LISTEN:$(demo_port "$i"),bind=127.0.0.1,reuseaddr,fork" \
+		setsid socat "TCP-LISTEN:$(demo_port "$i"),bind=127.0.0.1,reuseaddr,fork" \
 			"UNIX-CONNECT:$(demo_sock "$i")" \
 			>>"$NET_WORK/socat$i.log" 2>&1 &
 		NET_PIDS[$((10 + i))]=$!
@@ -199,9 +192,7 @@ demo_start() {
 
 # Peers of node I as its running node reports them.
 demo_peers() {
-	local port=8080
-	[ "${DEMO_INTERIM:-0}" = 1 ] && port=$(demo_port "$1")
-	net_cli "$1" status --http-port "$port" --json 2>/dev/null |
+	net_cli "$1" status --json 2>/dev/null |
 		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["peers"]))' \
 			2>/dev/null || echo 0
 }
