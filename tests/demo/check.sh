@@ -3,15 +3,16 @@
 # make demo-check: the demo ward of tests/demo/ward.sh, headless, runs the
 # acceptance story and exits 0 only if every step holds.
 #
-# 1 to 6 run in chromium (tests/demo/story.mjs): the charge nurse sees 16
-# beds on tablet A; the outgoing nurse on A writes bed 4's handoff and an
-# urgent message while the pharmacy is cut off; tablet B shows both within
-# 2 s, acknowledges and completes an action, and A shows it; the pharmacy
-# has every event within 10 s of its link's return, none twice; the
-# pharmacist confirms a request from B; A locks itself. Then here: 7, the
-# audit trail verifies on every node and shows each step exactly once; 8,
-# no patient name or message text is in any data directory or log.
-# Prints the figures: first discovery, step 3's sync, step 4's catch-up.
+# Steps 1 to 6 run in chromium (tests/demo/story.mjs). The charge nurse
+# sees 16 beds on tablet A. The outgoing nurse on A writes bed 4's handoff
+# and an urgent message while the pharmacy is cut off. Tablet B shows both
+# within 2 s, acknowledges the handoff and completes an action, and A shows
+# it. The pharmacy has every event within 10 s of its link's return, none
+# twice. The pharmacist confirms a request from B, and A locks itself.
+# Steps 7 and 8 run here: the audit trail verifies on every node and shows
+# each step once, and no patient name or message text is in any data
+# directory or log. It prints the figures: time to first discovery, step
+# 3's sync time and step 4's catch-up time.
 DEMO_PORT_BASE=${DEMO_PORT_BASE:-18080}
 DEMO_IDLE_A=${DEMO_IDLE_A:-20}
 . "$(dirname "$0")/ward.sh"
@@ -81,9 +82,9 @@ done
 demo_as cora 4 audit export --format json >"$NET_WORK/audit.json" 2>&1
 node_of() { "$WL" id --data-dir "$NET_WORK/n$1" | cut -c1-16; }
 
-# Each line: COUNT ACTION USER NODE PATIENT, where NODE and PATIENT may be
-# "*" for any. The story's steps, each exactly once (web logins only: the
-# CLI's own logins are audited too, with the detail "cli").
+# Count the audit records of the story's steps, one "ACTION USER COUNT"
+# line each. Logins count only with the detail "web", because the CLI's
+# logins (census import, audit verify) are audited too.
 python3 - "$NET_WORK/audit.json" "$bed4" "$(node_of 1)" "$(node_of 2)" \
 	"$(node_of 3)" >"$NET_WORK/audit.check" <<'PY'
 import json, sys

@@ -1,11 +1,10 @@
 #!/bin/bash
 # needs: root
-# make demo: start the demo ward of tests/demo/ward.sh (four nodes in
+# make demo: start the demo ward of tests/demo/ward.sh: four nodes in
 # network namespaces of their own, found by mDNS, with a site, users and a
-# census of 16 invented patients), print each device's address and the
-# demo users, and run until Ctrl-C. Then everything it made is removed:
-# the processes (by PID), the namespaces, the bridge and the work
-# directory.
+# census of 16 invented patients. Print each device's address and the demo
+# users, and run until Ctrl-C. Then remove everything the demo made: the
+# processes (by PID), the namespaces, the bridge and the work directory.
 DEMO_PORT_BASE=${DEMO_PORT_BASE:-8080}
 . "$(dirname "$0")/ward.sh"
 

@@ -35,7 +35,7 @@ function check(name, ok, detail = "") {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Poll FN until it returns a true value or MS pass; the pages' CSP
+// Poll FN until it returns a true value or MS pass. The pages' CSP
 // forbids the eval that waitForFunction would need.
 async function until(what, ms, fn) {
   const end = Date.now() + ms;

@@ -13,8 +13,8 @@
 DEMO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$DEMO_DIR/../net/lib.sh"
 set -eu
-# net_cleanup expects commands to fail (processes already gone); it must
-# not stop half way under set -e.
+# Some commands of net_cleanup fail when a process is already gone, so it
+# runs without set -e, or it would stop half way.
 trap 'set +e; net_cleanup' EXIT
 
 DEMO_NAMES=(none tablet-a tablet-b pharmacy charge-nurse)
