@@ -1,6 +1,7 @@
 /* The JSON HTTP API of the local web UI. */
 #include "wardline/api.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +9,15 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "wardline/admin.h"
 #include "wardline/audit.h"
 #include "wardline/error.h"
 #include "wardline/feed.h"
 #include "wardline/json.h"
 #include "wardline/log.h"
 #include "wardline/login.h"
+#include "wardline/membership.h"
+#include "wardline/retention.h"
 #include "wardline/space.h"
 #include "wardline/users.h"
 #include "wardline/ward.h"
@@ -760,6 +764,492 @@ static void route_spaces(struct wl_api *api, struct caller *c,
 	reply(done, conn, 200, json_pack("{s:o}", "spaces", list), NULL);
 }
 
+/* ---- membership changes: spaces, members and key epochs ---- */
+
+static const struct wl_space *space_for(struct wl_api *api, struct caller *c,
+					const char *query,
+					enum wl_action action, int *via_grant,
+					wl_api_done_fn done, void *conn);
+
+static int writer_append(void *arg, const struct wl_feed_item *items,
+			 size_t n)
+{
+	return append(arg, items, n);
+}
+
+/* Fill W so that the caller writes membership changes with the keys of
+ * the session and the current folds. Returns 0, or WL_EDENIED when the
+ * session holds no keys. */
+static int writer_fill(struct wl_api *api, struct caller *c,
+		       struct wl_membership_writer *w)
+{
+	const struct wl_keys_secret *secret = wl_session_keys(c->s);
+
+	if (secret == NULL)
+		return WL_EDENIED;
+	memset(w, 0, sizeof(*w));
+	w->store = api->env.store;
+	w->users = c->f.users;
+	w->spaces = c->f.spaces;
+	w->user_id = c->user->bundle.user_id;
+	w->sign_sk = secret->sign_sk;
+	w->keyring = c->keyring;
+	w->append = writer_append;
+	w->append_arg = api;
+	return 0;
+}
+
+/* Fill W as writer_fill does; fail the request (423) when it cannot. */
+static int caller_writer(struct wl_api *api, struct caller *c,
+			 struct wl_membership_writer *w, wl_api_done_fn done,
+			 void *conn)
+{
+	if (writer_fill(api, c, w) == 0)
+		return 0;
+	fail(done, conn, 423, "locked", "unlock with your PIN");
+	return 1;
+}
+
+/* Fold the store again after a write, so that C sees it. Returns 0, or
+ * non-zero with C holding no folds and no user. */
+static int caller_refold(struct wl_api *api, struct caller *c)
+{
+	unsigned char id[16];
+
+	memcpy(id, c->user->bundle.user_id, 16);
+	c->user = NULL;
+	folds_free(&c->f);
+	if (folds_load(api, &c->f) != 0)
+		return WL_ESTORE;
+	c->user = wl_users_by_id(c->f.users, id);
+	return c->user != NULL ? 0 : WL_ENOTFOUND;
+}
+
+/* Open the session's space keys again when S holds an envelope for the
+ * caller that the held keys lack: one sealed since the login, because
+ * someone added the caller, started an epoch or created a space with
+ * them. */
+static void keys_refresh(struct wl_api *api, struct caller *c,
+			 const struct wl_space *s)
+{
+	const struct wl_keys_secret *secret = wl_session_keys(c->s);
+	const unsigned char *me = c->user->bundle.user_id;
+	struct wl_keyring *kr = NULL;
+	struct held_keys *held = api->keys;
+	int stale = 0;
+
+	for (uint32_t ep = 1; !stale && ep <= s->epoch; ep++)
+		stale = wl_space_has_envelope(c->f.spaces, s, me, ep) &&
+			(c->keyring == NULL ||
+			 wl_keyring_get(c->keyring, s->id, ep, 0) == NULL);
+	if (!stale || secret == NULL ||
+	    wl_keyring_open(c->f.spaces, api->env.store, c->user, secret, NULL,
+			    &kr) != 0)
+		return;
+
+	while (held && sodium_memcmp(held->sid, c->sid, WL_SESSION_ID_SIZE))
+		held = held->next;
+	if (held == NULL && (held = calloc(1, sizeof(*held))) != NULL) {
+		memcpy(held->sid, c->sid, sizeof(c->sid));
+		held->next = api->keys;
+		api->keys = held;
+	}
+	if (held == NULL) {
+		wl_keyring_free(kr);
+		return;
+	}
+	wl_keyring_free(held->keyring);
+	held->keyring = kr;
+	c->keyring = kr;
+}
+
+/* Start a new key epoch of *S for the caller, because of WHY, audit it
+ * and fold again; *S then points into the new fold. Fails the request and
+ * returns non-zero when the caller may not rotate or the write failed. */
+static int caller_rotate(struct wl_api *api, struct caller *c,
+			 const struct wl_space **s, const char *why,
+			 wl_api_done_fn done, void *conn)
+{
+	struct wl_membership_writer w;
+	unsigned char id[16];
+	char hex[33];
+	int rc;
+
+	if (caller_writer(api, c, &w, done, conn) != 0)
+		return 1;
+	memcpy(id, (*s)->id, 16);
+	sodium_bin2hex(hex, sizeof(hex), id, 16);
+	rc = wl_membership_rotate(&w, *s);
+	if (rc == WL_EDENIED) {
+		fail(done, conn, 409, "rotation_needed",
+		     "this space's key must be rotated by one of its members "
+		     "first");
+		return 1;
+	}
+	if (rc != 0) {
+		wl_error(MOD, "cannot rotate the key of a space space=%s "
+			      "error=%s", hex, wl_strerror_name(rc));
+		fail(done, conn, 500, "internal", "could not rotate the key");
+		return 1;
+	}
+	audit(api, &c->f, "key_rotated", "ok", c->user, NULL, *s, NULL, why,
+	      0);
+	wl_info(MOD, "key rotated space=%s epoch=%u user=%s reason=\"%s\"",
+		hex, (*s)->epoch + 1, c->user->bundle.username, why);
+
+	if (caller_refold(api, c) != 0 ||
+	    (*s = wl_spaces_by_id(c->f.spaces, id)) == NULL) {
+		fail(done, conn, 500, "internal", "store unreadable");
+		return 1;
+	}
+	keys_refresh(api, c, *s);
+	return 0;
+}
+
+/* The key the caller writes under in *S, after rotating it first when *S
+ * needs that (wl_membership_rotation_reason) or when the caller holds no
+ * key of the current epoch but may seal one. Fails the request and
+ * returns NULL otherwise. The key is valid until the session's keys
+ * change. */
+static const unsigned char *writing_key(struct wl_api *api, struct caller *c,
+					const struct wl_space **s,
+					wl_api_done_fn done, void *conn)
+{
+	struct wl_membership_writer w;
+	const unsigned char *key;
+	const char *why;
+
+	if (caller_writer(api, c, &w, done, conn) != 0)
+		return NULL;
+	key = c->keyring ? wl_keyring_get(c->keyring, (*s)->id, (*s)->epoch, 0)
+			 : NULL;
+	why = wl_membership_rotation_reason(&w, *s);
+	if (why == NULL && key != NULL)
+		return key;
+	if (why == NULL && !wl_membership_may_seal(&w, *s)) {
+		fail(done, conn, 409, "no_key",
+		     "you hold no key of this space's current epoch yet; a "
+		     "charge nurse or an admin gives it to you");
+		return NULL;
+	}
+	if (why == NULL)
+		why = "the writer held no key of the current epoch";
+	if (caller_rotate(api, c, s, why, done, conn) != 0)
+		return NULL;
+
+	key = c->keyring ? wl_keyring_get(c->keyring, (*s)->id, (*s)->epoch, 0)
+			 : NULL;
+	if (key == NULL)
+		fail(done, conn, 500, "internal", "the new key is not held");
+	return key;
+}
+
+/* Parse "kind" and "name" of a new space. */
+static int space_kind_name(json_t *o, enum wl_space_kind *kind, char *name)
+{
+	const char *k = json_string_value(json_object_get(o, "kind"));
+	json_t *n = json_object_get(o, "name");
+	const char *field = NULL;
+
+	if (k == NULL)
+		return WL_EINVAL;
+	if (strcmp(k, "mailbox") == 0)
+		*kind = WL_SPACE_ROLE_MAILBOX;
+	else if (wl_access_space_kind_parse(k, kind) != 0 ||
+		 *kind == WL_SPACE_AUDIT || *kind == WL_SPACE_SITE)
+		return WL_EINVAL;
+	name[0] = '\0';
+	if (n == NULL || json_is_null(n))
+		return 0;
+	return wl_json_get_text(o, "name", name, WL_SPACE_NAME_MAX + 1,
+				&field);
+}
+
+/* Resolve the usernames of the array MEMBERS (may be NULL) into OUT
+ * (room for WL_SPACE_CREATE_MEMBERS_MAX), skipping repeats and the
+ * caller, who is a member anyway. Returns the count, or -1 after failing
+ * the request. */
+static int members_resolve(struct caller *c, json_t *members,
+			   const struct wl_user **out, wl_api_done_fn done,
+			   void *conn)
+{
+	char message[96];
+	size_t i, n = 0;
+	json_t *v;
+
+	if (members == NULL)
+		return 0;
+	if (!json_is_array(members) ||
+	    json_array_size(members) > WL_SPACE_CREATE_MEMBERS_MAX) {
+		fail(done, conn, 400, "bad_request",
+		     "members is an array of at most 16 usernames");
+		return -1;
+	}
+	json_array_foreach(members, i, v) {
+		const char *name = json_string_value(v);
+		const struct wl_user *u =
+			name ? wl_users_by_name(c->f.users, name) : NULL;
+		size_t k = 0;
+
+		if (u == NULL || u->bundle.disabled) {
+			snprintf(message, sizeof(message),
+				 "no active user '%.*s'", WL_KEYS_USERNAME_MAX,
+				 name ? name : "");
+			fail(done, conn, 404, "not_found", message);
+			return -1;
+		}
+		while (k < n && out[k] != u)
+			k++;
+		if (k == n && u != c->user)
+			out[n++] = u;
+	}
+	return (int)n;
+}
+
+/* The default name of a direct conversation: the display names of its
+ * members, the creator first, joined by ", " and cut at a character
+ * boundary to WL_SPACE_NAME_MAX bytes. */
+static void direct_name(const struct caller *c, const struct wl_user **m,
+			size_t n, char name[WL_SPACE_NAME_MAX + 1])
+{
+	char all[(WL_SPACE_CREATE_MEMBERS_MAX + 1) *
+		 (WL_KEYS_DISPLAY_NAME_MAX + 2)];
+	size_t len = (size_t)snprintf(all, sizeof(all), "%s",
+				      c->user->bundle.display_name);
+
+	for (size_t i = 0; i < n && len < sizeof(all); i++)
+		len += (size_t)snprintf(all + len, sizeof(all) - len, ", %s",
+					m[i]->bundle.display_name);
+	len = strlen(all);
+	if (len > WL_SPACE_NAME_MAX) {
+		len = WL_SPACE_NAME_MAX;
+		while (len > 0 && ((unsigned char)all[len] & 0xC0) == 0x80)
+			len--;
+	}
+	memcpy(name, all, len);
+	name[len] = '\0';
+}
+
+/* Fail the request with the status for a create of KIND that failed
+ * with RC. */
+static void create_failed(struct wl_api *api, struct caller *c,
+			  enum wl_space_kind kind, int rc, wl_api_done_fn done,
+			  void *conn)
+{
+	char detail[64];
+
+	if (rc == WL_EDENIED) {
+		snprintf(detail, sizeof(detail), "create %s",
+			 wl_access_space_kind_name(kind));
+		audit(api, &c->f, "access_denied", "denied", c->user, NULL,
+		      NULL, NULL, detail, 0);
+		fail(done, conn, 403, "denied",
+		     "only admins create wards and mailboxes; the attempt is "
+		     "recorded");
+	} else if (rc == WL_EEXIST) {
+		fail(done, conn, 409, "exists", "a space of that name exists");
+	} else if (rc == WL_EINVAL) {
+		fail(done, conn, 400, "bad_request",
+		     "a ward or mailbox needs a name of 1 to 64 bytes of text");
+	} else {
+		wl_error(MOD, "cannot create a space user=%s error=%s",
+			 c->user->bundle.username, wl_strerror_name(rc));
+		fail(done, conn, 500, "internal", "could not create the space");
+	}
+}
+
+/* POST /api/spaces {"kind","name","members":[USERNAME,...]}: create a
+ * direct conversation (anyone may), a ward or a mailbox (admins only),
+ * with the caller as a member. */
+static void route_spaces_post(struct wl_api *api,
+			      const struct wl_api_request *req,
+			      struct caller *c, wl_api_done_fn done, void *conn)
+{
+	const struct wl_user *members[WL_SPACE_CREATE_MEMBERS_MAX];
+	unsigned char ids[WL_SPACE_CREATE_MEMBERS_MAX][16];
+	char name[WL_SPACE_NAME_MAX + 1];
+	struct wl_membership_writer w;
+	enum wl_space_kind kind;
+	unsigned char id[16];
+	json_t *o = NULL;
+	char hex[33];
+	int n = 0, rc;
+
+	if (wl_json_load_object(req->body, req->body_len, 8192, &o) != 0 ||
+	    space_kind_name(o, &kind, name) != 0) {
+		json_decref(o);
+		fail(done, conn, 400, "bad_request",
+		     "send {\"kind\":\"direct\"|\"ward\"|\"mailbox\","
+		     "\"name\":TEXT,\"members\":[USERNAME,...]}");
+		return;
+	}
+	n = members_resolve(c, json_object_get(o, "members"), members, done,
+			    conn);
+	json_decref(o);
+	if (n < 0)
+		return;
+	if (kind == WL_SPACE_DIRECT && n == 0) {
+		fail(done, conn, 400, "bad_request",
+		     "a direct conversation needs another member");
+		return;
+	}
+	if (kind == WL_SPACE_DIRECT && name[0] == '\0')
+		direct_name(c, members, (size_t)n, name);
+	for (int i = 0; i < n; i++)
+		memcpy(ids[i], members[i]->bundle.user_id, 16);
+
+	if (caller_writer(api, c, &w, done, conn) != 0)
+		return;
+	rc = wl_membership_create(&w, kind, name,
+				  (const unsigned char(*)[16])ids, (size_t)n,
+				  id, NULL);
+	if (rc != 0) {
+		create_failed(api, c, kind, rc, done, conn);
+		return;
+	}
+	sodium_bin2hex(hex, sizeof(hex), id, 16);
+	wl_info(MOD, "space created space=%s kind=%s members=%d user=%s", hex,
+		wl_access_space_kind_name(kind), n + 1,
+		c->user->bundle.username);
+	if (caller_refold(api, c) == 0)
+		audit(api, &c->f, "space_created", "ok", c->user, NULL,
+		      wl_spaces_by_id(c->f.spaces, id), NULL, "web", 0);
+	reply(done, conn, 201, json_pack("{s:s}", "id", hex), NULL);
+}
+
+/* Fail the request with the status for an add or remove of U in S that
+ * failed with RC. */
+static void member_change_failed(struct caller *c, const struct wl_space *s,
+				 const struct wl_user *u, int adding, int rc,
+				 wl_api_done_fn done, void *conn)
+{
+	char hex[33];
+
+	if (rc == WL_EDENIED) {
+		fail(done, conn, 403, "denied",
+		     "you may not change the members of this space");
+	} else if (rc == WL_ENOTFOUND && adding) {
+		fail(done, conn, 409, "no_key",
+		     "you hold no key of this space's current epoch; a member "
+		     "who does must add the user");
+	} else if (rc == WL_ENOTFOUND) {
+		fail(done, conn, 409, "not_member",
+		     "not a named member of this space (admins belong to every "
+		     "ward)");
+	} else {
+		sodium_bin2hex(hex, sizeof(hex), s->id, 16);
+		wl_error(MOD, "cannot change the members of a space space=%s "
+			      "member=%s user=%s error=%s",
+			 hex, u->bundle.username, c->user->bundle.username,
+			 wl_strerror_name(rc));
+		fail(done, conn, 500, "internal",
+		     "could not change the members");
+	}
+}
+
+/* After an add, seal the earlier epochs' keys to the new member, so that
+ * they read the space's history. A failure leaves that to a later sync
+ * and is logged. */
+static void member_sync(struct wl_api *api, struct caller *c,
+			const unsigned char id[16])
+{
+	const struct wl_space *s;
+	struct wl_membership_writer w;
+	size_t sealed = 0;
+	char hex[33];
+	int rc = WL_ESTORE;
+
+	sodium_bin2hex(hex, sizeof(hex), id, 16);
+	if (caller_refold(api, c) == 0 &&
+	    (s = wl_spaces_by_id(c->f.spaces, id)) != NULL) {
+		rc = writer_fill(api, c, &w);
+		if (rc == 0)
+			rc = wl_membership_sync_space(&w, s, &sealed);
+	}
+	if (rc != 0)
+		wl_warn(MOD, "earlier keys not sealed to the new member "
+			     "space=%s error=%s; an admin runs 'wardline space "
+			     "sync-keys'",
+			hex, wl_strerror_name(rc));
+	else if (sealed > 0)
+		wl_info(MOD, "earlier keys sealed space=%s envelopes=%zu", hex,
+			sealed);
+}
+
+/* Audit and log that the caller added (ADDING) or removed U in S. */
+static void audit_member(struct wl_api *api, struct caller *c,
+			 const struct wl_space *s, const struct wl_user *u,
+			 int adding)
+{
+	char detail[80], hex[33];
+
+	snprintf(detail, sizeof(detail), "user %s%s", u->bundle.username,
+		 adding ? "; web" : "; new key epoch; web");
+	audit(api, &c->f, adding ? "member_added" : "member_removed", "ok",
+	      c->user, NULL, s, NULL, detail, 0);
+	sodium_bin2hex(hex, sizeof(hex), s->id, 16);
+	wl_info(MOD, "member %s space=%s member=%s user=%s",
+		adding ? "added" : "removed", hex, u->bundle.username,
+		c->user->bundle.username);
+}
+
+/* POST /api/spaces/members {"space":ID,"add":USERNAME} or
+ * {"space":ID,"remove":USERNAME}: change the members of a ward or
+ * mailbox as the access table allows; a removal starts a new epoch. */
+static void route_space_members(struct wl_api *api,
+				const struct wl_api_request *req,
+				struct caller *c, wl_api_done_fn done,
+				void *conn)
+{
+	const char *space = NULL, *add, *remove, *field = NULL;
+	const struct wl_space *s;
+	const struct wl_user *u;
+	struct wl_membership_writer w;
+	unsigned char id[16];
+	size_t space_len = 0;
+	json_t *o = NULL;
+	char query[64] = "";
+	int via_grant = 0, adding, rc;
+	uint32_t epoch;
+
+	if (wl_json_load_object(req->body, req->body_len, 4096, &o) == 0 &&
+	    wl_json_get_string(o, "space", &space, &space_len, &field) == 0)
+		snprintf(query, sizeof(query), "space=%.*s", 32, space);
+	add = json_string_value(json_object_get(o, "add"));
+	remove = json_string_value(json_object_get(o, "remove"));
+	adding = add != NULL;
+	if (space == NULL || space_len != 32 || adding == (remove != NULL)) {
+		json_decref(o);
+		fail(done, conn, 400, "bad_request",
+		     "send {\"space\":ID,\"add\":USERNAME} or "
+		     "{\"space\":ID,\"remove\":USERNAME}");
+		return;
+	}
+	s = space_for(api, c, query,
+		      adding ? WL_ACTION_ADD_MEMBER : WL_ACTION_REMOVE_MEMBER,
+		      &via_grant, done, conn);
+	u = s ? wl_users_by_name(c->f.users, adding ? add : remove) : NULL;
+	json_decref(o); /* ADD and REMOVE point into it */
+	if (s != NULL && u == NULL)
+		fail(done, conn, 404, "not_found", "no such user");
+	if (u == NULL || caller_writer(api, c, &w, done, conn) != 0)
+		return;
+
+	rc = adding ? wl_membership_add(&w, s, u->bundle.user_id)
+		    : wl_membership_remove(&w, s, u->bundle.user_id);
+	if (rc != 0) {
+		member_change_failed(c, s, u, adding, rc, done, conn);
+		return;
+	}
+	epoch = adding ? s->epoch : s->epoch + 1;
+	memcpy(id, s->id, 16);
+	audit_member(api, c, s, u, adding);
+	if (adding)
+		member_sync(api, c, id);
+	reply(done, conn, 200, json_pack("{s:I}", "epoch", (json_int_t)epoch),
+	      NULL);
+}
+
 /* Find the space named by "space=HEX" in QUERY, and check ACTION there;
  * fails the request and returns NULL otherwise. *VIA_GRANT is set. */
 static const struct wl_space *space_for(struct wl_api *api, struct caller *c,
@@ -789,6 +1279,7 @@ static const struct wl_space *space_for(struct wl_api *api, struct caller *c,
 		     "recorded");
 		return NULL;
 	}
+	keys_refresh(api, c, s);
 	return s;
 }
 
@@ -802,9 +1293,66 @@ static json_t *entity_json(const struct wl_ward_entity *e)
 	return json_pack("{s:s, s:o}", "id", e->id, "fields", fields);
 }
 
+/* The time up to which USERNAME read the thread of PATIENT ("patient/ID"),
+ * or the ward channel when PATIENT is NULL: the "through_ms" field of the
+ * read marker "readp/USERNAME.ID" or "read/USERNAME". 0 when never read. */
+static uint64_t read_through(struct wl_ward *w, const char *username,
+			     const char *patient)
+{
+	char entity[WL_WARD_ENTITY_MAX + 1];
+	const struct wl_ward_entity *e;
+	const char *v;
+
+	if (patient)
+		snprintf(entity, sizeof(entity), "readp/%s.%s", username,
+			 patient + 8);
+	else
+		snprintf(entity, sizeof(entity), "read/%s", username);
+	e = wl_ward_entity(w, entity);
+	v = e ? wl_ward_field(e, "through_ms") : NULL;
+	return v ? strtoull(v, NULL, 10) : 0;
+}
+
+/* Count the messages others wrote that the caller has not read: per
+ * patient thread into PATIENTS (by each object's "id"), and in the ward
+ * channel, returned. */
+static json_int_t count_unread(struct wl_ward *w, struct caller *c,
+			       json_t *patients)
+{
+	json_int_t channel = 0;
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(patients, i, p)
+		json_object_set_new(p, "unread", json_integer(0));
+	for (size_t k = 0; k < wl_ward_message_count(w); k++) {
+		const struct wl_ward_message *m = wl_ward_message_at(w, k);
+		const struct wl_user *a = wl_users_by_past_signer(c->f.users,
+								  m->author);
+
+		if (a == c->user || (m->hlc >> 16) <=
+					    read_through(w, c->user->bundle.username,
+							 m->patient))
+			continue;
+		if (m->patient == NULL) {
+			channel++;
+			continue;
+		}
+		json_array_foreach(patients, i, p) {
+			json_t *n = json_object_get(p, "unread");
+
+			if (strcmp(json_string_value(json_object_get(p, "id")),
+				   m->patient) == 0)
+				json_integer_set(n, json_integer_value(n) + 1);
+		}
+	}
+	return channel;
+}
+
 static void route_ward(struct wl_api *api, const struct wl_api_request *req,
 		       struct caller *c, wl_api_done_fn done, void *conn)
 {
+	json_int_t channel_unread;
 	struct wl_ward *w = NULL;
 	json_t *patients, *other;
 	int via_grant = 0;
@@ -832,12 +1380,14 @@ static void route_ward(struct wl_api *api, const struct wl_api_request *req,
 					      : other,
 				      entity_json(e));
 	}
+	channel_unread = count_unread(w, c, patients);
 	wl_ward_free(w);
 	audit(api, &c->f, "census_viewed", "ok", c->user, NULL, s, NULL,
 	      "view=board", via_grant);
 	reply(done, conn, 200,
-	      json_pack("{s:s, s:o, s:o}", "name", s->name, "patients",
-			patients, "entities", other),
+	      json_pack("{s:s, s:o, s:o, s:I}", "name", s->name, "patients",
+			patients, "entities", other, "unread",
+			channel_unread),
 	      NULL);
 }
 
@@ -882,6 +1432,10 @@ static void route_messages_get(struct wl_api *api,
 					"text", m->text, "urgent", m->urgent,
 					"from_this_device", mine, "reached",
 					(json_int_t)reached));
+		if (m->patient)
+			json_object_set_new(json_array_get(list,
+							   json_array_size(list) - 1),
+					    "patient", json_string(m->patient));
 	}
 	wl_ward_free(w);
 	audit(api, &c->f, "messages_read", "ok", c->user, NULL, s, NULL, "web",
@@ -961,13 +1515,12 @@ static void route_messages_post(struct wl_api *api,
 				struct caller *c, wl_api_done_fn done,
 				void *conn)
 {
-	const char *field = NULL, *space = NULL, *text = NULL;
+	const char *field = NULL, *space = NULL, *text = NULL, *patient;
 	size_t space_len = 0, text_len = 0;
 	unsigned char *plain = NULL;
-	char query[64];
+	char query[64], about[WL_AUDIT_PATIENT_MAX + 1];
 	json_t *o = NULL, *urgent;
 	const struct wl_space *s;
-	const struct wl_space_epoch *e;
 	const unsigned char *key;
 	struct wl_feed_item item;
 	unsigned char k[32];
@@ -984,6 +1537,9 @@ static void route_messages_post(struct wl_api *api,
 		return;
 	}
 	urgent = json_object_get(o, "urgent");
+	/* A message about one patient links to the record; the ward fold
+	 * rejects anything but "patient/ID". */
+	patient = json_string_value(json_object_get(o, "patient"));
 	snprintf(query, sizeof(query), "space=%s", space);
 	s = space_for(api, c, query, WL_ACTION_POST_MESSAGE, &via_grant, done,
 		      conn);
@@ -992,31 +1548,30 @@ static void route_messages_post(struct wl_api *api,
 		return;
 	}
 
-	/* NOTE: a space that needs a new key epoch (a removal raced, or a
-	 * device was revoked since) is rotated from the CLI for now. */
-	e = wl_space_epoch_at(s, s->epoch);
-	key = c->keyring ? wl_keyring_get(c->keyring, s->id, s->epoch, 0)
-			 : NULL;
-	if (key == NULL || s->rotation_due || e == NULL) {
-		json_decref(o);
-		fail(done, conn, 409, "rotation_needed",
-		     "this space's key must be rotated first (wardline space "
-		     "rotate)");
-		return;
-	}
 	plain = sodium_malloc(WL_API_BODY_MAX);
 	memset(&item, 0, sizeof(item));
 	if (plain == NULL ||
-	    wl_json_dump(json_pack("{s:i, s:s%, s:b}", "v", 1, "text", text,
-				   text_len, "urgent", json_is_true(urgent)),
+	    (patient && (strncmp(patient, "patient/", 8) != 0 ||
+			 strlen(patient) > WL_WARD_ENTITY_MAX)) ||
+	    wl_json_dump(json_pack("{s:i, s:s%, s:b, s:s*}", "v", 1, "text",
+				   text, text_len, "urgent",
+				   json_is_true(urgent), "patient", patient),
 			 plain, WL_API_BODY_MAX, &item.body_len) != 0) {
 		sodium_free(plain);
 		json_decref(o);
-		fail(done, conn, 400, "bad_request", "the text is not UTF-8");
+		fail(done, conn, 400, "bad_request",
+		     "the text is not UTF-8, or the patient is not "
+		     "\"patient/ID\"");
 		return;
 	}
+	snprintf(about, sizeof(about), "%s", patient ? patient : "");
 	json_decref(o);
 
+	key = writing_key(api, c, &s, done, conn);
+	if (key == NULL) {
+		sodium_free(plain);
+		return;
+	}
 	memcpy(k, key, 32);
 	item.kind = WL_KIND_MESSAGE;
 	memcpy(item.space, s->id, 16);
@@ -1034,8 +1589,8 @@ static void route_messages_post(struct wl_api *api,
 	}
 	sodium_memzero(k, sizeof(k));
 	sodium_free(plain);
-	audit(api, &c->f, "message_sent", "ok", c->user, NULL, s, NULL, "web",
-	      via_grant);
+	audit(api, &c->f, "message_sent", "ok", c->user, NULL, s,
+	      about[0] ? about : NULL, "web", via_grant);
 	reply(done, conn, 201, NULL, NULL);
 }
 
@@ -1051,11 +1606,13 @@ static enum wl_action entity_action(const char *entity, json_t *fields)
 	}
 	if (strncmp(entity, "task/", 5) == 0)
 		return WL_ACTION_MANAGE_TASKS;
-	/* Acknowledging an urgent message is a reply, allowed like a post;
-	 * a read marker ("read/" + username) may be set by every reader. */
+	/* Acknowledging an urgent message is a reply, allowed like a post.
+	 * Every reader may set a read marker: "read/USER" for the channel,
+	 * "readp/USER.ID" for a patient's thread. */
 	if (strncmp(entity, "ack/", 4) == 0)
 		return WL_ACTION_POST_MESSAGE;
-	if (strncmp(entity, "read/", 5) == 0)
+	if (strncmp(entity, "read/", 5) == 0 ||
+	    strncmp(entity, "readp/", 6) == 0)
 		return WL_ACTION_READ;
 	if (strncmp(entity, "request/", 8) == 0) {
 		/* A medication clarification request: the pharmacist's
@@ -1131,25 +1688,25 @@ static void route_entity(struct wl_api *api, const struct wl_api_request *req,
 		json_decref(o);
 		return;
 	}
-	key = c->keyring ? wl_keyring_get(c->keyring, s->id, s->epoch, 0)
-			 : NULL;
 	plain = sodium_malloc(WL_API_BODY_MAX);
 	memset(&item, 0, sizeof(item));
-	if (key == NULL || s->rotation_due || plain == NULL ||
+	if (plain == NULL ||
 	    wl_ward_update_encode(entity, names, values, n, plain,
 				  WL_API_BODY_MAX, &item.body_len) != 0) {
 		sodium_free(plain);
 		json_decref(o);
-		fail(done, conn, key == NULL || s->rotation_due ? 409 : 400,
-		     "rejected",
-		     key == NULL || s->rotation_due
-			     ? "this space's key must be rotated first"
-			     : "invalid entity, field name or value");
+		fail(done, conn, 400, "rejected",
+		     "invalid entity, field name or value");
 		return;
 	}
 	entity_patient(entity, fields, patient, sizeof(patient));
 	json_decref(o);
 
+	key = writing_key(api, c, &s, done, conn);
+	if (key == NULL) {
+		sodium_free(plain);
+		return;
+	}
 	memcpy(k, key, 32);
 	item.kind = WL_KIND_ENTITY_UPDATE;
 	memcpy(item.space, s->id, 16);
@@ -1319,6 +1876,340 @@ static void route_devices(struct wl_api *api, wl_api_done_fn done,
 	done(conn, &r);
 }
 
+/* ---- admin ---- */
+
+/* May the caller do the site-wide ACTION? Audits and answers 403 if not. */
+static int site_may(struct wl_api *api, struct caller *c,
+		    enum wl_action action, wl_api_done_fn done, void *conn)
+{
+	if (wl_access_allowed(c->user->bundle.role, action, WL_SPACE_SITE, 0,
+			      0) == 0)
+		return 1;
+	audit(api, &c->f, "access_denied", "denied", c->user, NULL, NULL, NULL,
+	      wl_access_action_name(action), 0);
+	fail(done, conn, 403, "denied",
+	     "your role may not do this; the attempt is recorded");
+	return 0;
+}
+
+/* Copy the value of NAME in the query string Q, %-decoded, into OUT.
+ * Returns 1 when present and it fits, else 0 (OUT is then ""). */
+static int query_value(const char *q, const char *name, char *out,
+		       size_t size)
+{
+	size_t nlen = strlen(name), used = 0;
+	const char *p = q;
+
+	out[0] = '\0';
+	while (p && *p) {
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+			break;
+		p = strchr(p, '&');
+		p = p ? p + 1 : NULL;
+	}
+	if (p == NULL || *p == '\0')
+		return 0;
+	for (p += nlen + 1; *p && *p != '&'; p++) {
+		char ch = *p;
+		unsigned v;
+
+		if (ch == '+')
+			ch = ' ';
+		else if (ch == '%' && sscanf(p + 1, "%2x", &v) == 1 &&
+			 isxdigit((unsigned char)p[1]) &&
+			 isxdigit((unsigned char)p[2])) {
+			ch = (char)v;
+			p += 2;
+		}
+		if (used + 1 >= size || ch == '\0') {
+			out[0] = '\0';
+			return 0;
+		}
+		out[used++] = ch;
+	}
+	out[used] = '\0';
+	return 1;
+}
+
+/* GET /api/users: who is on the site. An admin also sees each account's
+ * state (active, locked, disabled) and its failed logins. */
+static void route_users(struct wl_api *api, struct caller *c,
+			wl_api_done_fn done, void *conn)
+{
+	int full = wl_access_allowed(c->user->bundle.role,
+				     WL_ACTION_MANAGE_USERS, WL_SPACE_SITE, 0,
+				     0) == 0;
+
+	if (full)
+		audit(api, &c->f, "users_viewed", "ok", c->user, NULL, NULL,
+		      NULL, "web", 0);
+	reply(done, conn, 200,
+	      json_pack("{s:o}", "users", wl_admin_users(c->f.users, full)),
+	      NULL);
+}
+
+/* POST /api/users/unlock {"username"}: an admin clears a locked account
+ * on every node (an account event signed with the admin's key). */
+static void route_unlock_user(struct wl_api *api,
+			      const struct wl_api_request *req,
+			      struct caller *c, wl_api_done_fn done,
+			      void *conn)
+{
+	unsigned char json[WL_USERS_ACCOUNT_JSON_MAX];
+	const char *field = NULL, *name = NULL;
+	const struct wl_user *u = NULL;
+	struct wl_feed_item item;
+	size_t len = 0;
+	json_t *o = NULL;
+
+	if (!site_may(api, c, WL_ACTION_MANAGE_USERS, done, conn))
+		return;
+	if (wl_json_load_object(req->body, req->body_len, 1024, &o) == 0 &&
+	    wl_json_get_string(o, "username", &name, &len, &field) == 0)
+		u = wl_users_by_name(c->f.users, name);
+	json_decref(o);
+	if (u == NULL) {
+		fail(done, conn, 404, "not_found", "no such user");
+		return;
+	}
+
+	memset(&item, 0, sizeof(item));
+	item.kind = WL_KIND_ACCOUNT;
+	item.author_sk = wl_session_keys(c->s)->sign_sk;
+	item.body = json;
+	if (wl_users_account_encode(WL_ACCOUNT_UNLOCK, u->bundle.user_id, json,
+				    sizeof(json), &item.body_len) != 0 ||
+	    append(api, &item, 1) != 0) {
+		fail(done, conn, 500, "internal", "could not unlock the user");
+		return;
+	}
+	audit(api, &c->f, "user_unlocked", "ok", c->user, NULL, NULL, NULL,
+	      u->bundle.username, 0);
+	reply(done, conn, 200, NULL, NULL);
+}
+
+/* GET /api/audit?from=MS&to=MS&user=NAME&patient=ID&action=NAME
+ * [&format=csv]: the audit log, newest first. Admins and compliance
+ * officers view it (500 rows at most); a CSV export, which leaves the
+ * site, is the compliance officer's. Both are themselves audited. */
+static void route_audit(struct wl_api *api, const struct wl_api_request *req,
+			struct caller *c, wl_api_done_fn done, void *conn)
+{
+	struct wl_admin_filter f;
+	struct wl_api_response r;
+	char num[24], format[8], detail[WL_AUDIT_DETAIL_MAX + 1];
+	int csv, truncated = 0;
+	json_t *rows = NULL;
+
+	const struct wl_space *trail = wl_spaces_audit(c->f.spaces);
+
+	query_value(req->query, "format", format, sizeof(format));
+	csv = strcmp(format, "csv") == 0;
+	if (trail == NULL) {
+		fail(done, conn, 404, "not_found", "the site has no audit space");
+		return;
+	}
+	if (wl_space_may(c->f.spaces, trail, c->user->bundle.user_id,
+			 csv ? WL_ACTION_EXPORT_AUDIT : WL_ACTION_READ_AUDIT,
+			 wl_hlc_system_wall(NULL), NULL) != 0) {
+		audit(api, &c->f, "access_denied", "denied", c->user, NULL,
+		      trail, NULL, csv ? "export_audit" : "read_audit", 0);
+		fail(done, conn, 403, "denied",
+		     "your role may not do this; the attempt is recorded");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	if (query_value(req->query, "from", num, sizeof(num)))
+		f.from_ms = strtoull(num, NULL, 10);
+	if (query_value(req->query, "to", num, sizeof(num)))
+		f.to_ms = strtoull(num, NULL, 10);
+	query_value(req->query, "user", f.username, sizeof(f.username));
+	query_value(req->query, "patient", f.patient, sizeof(f.patient));
+	query_value(req->query, "action", f.action, sizeof(f.action));
+	f.limit = csv ? WL_ADMIN_AUDIT_ROWS_MAX : 500;
+	if (c->keyring == NULL ||
+	    wl_admin_audit(api->env.store, c->f.spaces, c->keyring, &f, &rows,
+			   &truncated) != 0) {
+		fail(done, conn, 500, "internal", "could not read the audit log");
+		return;
+	}
+	snprintf(detail, sizeof(detail), "web; %zu rows; user=%s patient=%s "
+		 "action=%s", json_array_size(rows), f.username, f.patient,
+		 f.action);
+	audit(api, &c->f, csv ? "audit_exported" : "audit_viewed", "ok",
+	      c->user, NULL, NULL, NULL, detail, 0);
+	if (!csv) {
+		reply(done, conn, 200,
+		      json_pack("{s:o, s:b}", "records", rows, "truncated",
+				truncated),
+		      NULL);
+		return;
+	}
+
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.content_type = "text/csv; charset=utf-8";
+	if (wl_admin_audit_csv(rows, &r.body, &r.len) != 0) {
+		json_decref(rows);
+		fail(done, conn, 500, "internal", "out of memory");
+		return;
+	}
+	json_decref(rows);
+	done(conn, &r);
+}
+
+/* GET /api/admin/spaces: the wards and mailboxes whose membership the
+ * caller manages, with their members. It reads no content, so an admin
+ * who is no member of a ward sees who is, and nothing of its patients. */
+static void route_admin_spaces(struct wl_api *api, struct caller *c,
+			       wl_api_done_fn done, void *conn)
+{
+	unsigned char (*ids)[16] = malloc(512 * 16);
+	uint64_t now = wl_hlc_system_wall(NULL);
+	json_t *list = json_array();
+	char hex[33];
+
+	(void)api;
+	for (size_t i = 0; ids && list && i < wl_spaces_count(c->f.spaces);
+	     i++) {
+		const struct wl_space *s = wl_spaces_at(c->f.spaces, i);
+		json_t *members = json_array();
+		size_t n;
+
+		if ((s->kind != WL_SPACE_WARD &&
+		     s->kind != WL_SPACE_ROLE_MAILBOX) ||
+		    wl_space_may(c->f.spaces, s, c->user->bundle.user_id,
+				 WL_ACTION_ADD_MEMBER, now, NULL) != 0) {
+			json_decref(members);
+			continue;
+		}
+		n = wl_space_recipients(c->f.spaces, s, now, ids, 512);
+		for (size_t k = 0; k < n && k < 512; k++) {
+			const struct wl_user *u = wl_users_by_id(c->f.users,
+								 ids[k]);
+
+			if (u == NULL || !wl_space_is_member(c->f.spaces, s,
+							     ids[k]))
+				continue;
+			json_array_append_new(
+				members,
+				json_pack("{s:s, s:s, s:s}", "user",
+					  u->bundle.username, "display_name",
+					  u->bundle.display_name, "role",
+					  wl_access_role_name(u->bundle.role)));
+		}
+		sodium_bin2hex(hex, sizeof(hex), s->id, 16);
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:s, s:o}", "id", hex,
+					"name", s->name, "kind",
+					wl_access_space_kind_name(s->kind),
+					"members", members));
+	}
+	free(ids);
+	reply(done, conn, 200, json_pack("{s:o}", "spaces", list), NULL);
+}
+
+static const struct {
+	const char *name;
+	uint8_t kind;
+} policy_kinds[] = {{"message", WL_KIND_MESSAGE},
+		    {"entity_update", WL_KIND_ENTITY_UPDATE},
+		    {"receipt", WL_KIND_RECEIPT},
+		    {"audit", WL_KIND_AUDIT}};
+#define POLICY_KINDS (sizeof(policy_kinds) / sizeof(policy_kinds[0]))
+
+/* GET /api/policy: the retention policy in force (days per kind, 0 for
+ * for ever, and the legal holds by space name). */
+static void route_policy_get(struct wl_api *api, struct caller *c,
+			     wl_api_done_fn done, void *conn)
+{
+	struct wl_retention_policy p;
+	json_t *days = json_object(), *holds = json_array();
+
+	if (!site_may(api, c, WL_ACTION_SET_POLICY, done, conn)) {
+		json_decref(days);
+		json_decref(holds);
+		return;
+	}
+	if (wl_retention_load(&p, c->f.users, api->env.store) != 0)
+		wl_retention_defaults(&p);
+	for (size_t i = 0; i < POLICY_KINDS; i++)
+		json_object_set_new(days, policy_kinds[i].name,
+				    json_integer(p.days[policy_kinds[i].kind]));
+	for (size_t i = 0; i < p.n_holds; i++) {
+		const struct wl_space *s = wl_spaces_by_id(c->f.spaces,
+							   p.holds[i].space);
+
+		json_array_append_new(holds,
+				      json_string(s ? s->name : "unknown"));
+	}
+	reply(done, conn, 200,
+	      json_pack("{s:o, s:o, s:i}", "days", days, "holds", holds,
+			"audit_min_days", WL_RETENTION_AUDIT_MIN),
+	      NULL);
+}
+
+/* POST /api/policy {"days":{"message":N,...}}: change retention times;
+ * holds stay as they are. Signed with the admin's key, audited. */
+static void route_policy_set(struct wl_api *api,
+			     const struct wl_api_request *req,
+			     struct caller *c, wl_api_done_fn done,
+			     void *conn)
+{
+	unsigned char json[WL_RETENTION_JSON_MAX];
+	char detail[WL_AUDIT_DETAIL_MAX + 1];
+	struct wl_retention_policy p;
+	struct wl_feed_item item;
+	json_t *o = NULL, *days;
+	size_t used = 0;
+	int rc;
+
+	if (!site_may(api, c, WL_ACTION_SET_POLICY, done, conn))
+		return;
+	if (wl_retention_load(&p, c->f.users, api->env.store) != 0)
+		wl_retention_defaults(&p);
+	rc = wl_json_load_object(req->body, req->body_len, 1024, &o);
+	days = rc == 0 ? json_object_get(o, "days") : NULL;
+	for (size_t i = 0; json_is_object(days) && i < POLICY_KINDS; i++) {
+		json_t *v = json_object_get(days, policy_kinds[i].name);
+
+		if (v == NULL)
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > WL_RETENTION_DAYS_MAX)
+			rc = WL_ERANGE;
+		else
+			p.days[policy_kinds[i].kind] =
+				(uint32_t)json_integer_value(v);
+	}
+	json_decref(o);
+	memset(&item, 0, sizeof(item));
+	if (rc == 0 && json_is_object(days))
+		rc = wl_retention_encode(&p, json, sizeof(json),
+					 &item.body_len);
+	if (rc != 0 || !json_is_object(days)) {
+		fail(done, conn, 400, "bad_request",
+		     "send {\"days\":{\"message\":N,...}}; audit records "
+		     "are kept at least six years");
+		return;
+	}
+	item.kind = WL_KIND_SITE_POLICY;
+	item.author_sk = wl_session_keys(c->s)->sign_sk;
+	item.body = json;
+	if (append(api, &item, 1) != 0) {
+		fail(done, conn, 500, "internal", "could not store the policy");
+		return;
+	}
+	for (size_t i = 0; i < POLICY_KINDS && used < sizeof(detail); i++)
+		used += (size_t)snprintf(detail + used, sizeof(detail) - used,
+					 "%s%s=%u", i ? "," : "",
+					 policy_kinds[i].name,
+					 p.days[policy_kinds[i].kind]);
+	audit(api, &c->f, "policy_changed", "ok", c->user, NULL, NULL, NULL,
+	      detail, 0);
+	reply(done, conn, 200, NULL, NULL);
+}
+
 /* ---- dispatch ---- */
 
 void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
@@ -1375,6 +2266,10 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		route_lock(api, &c, done, conn);
 	else if (!post && strcmp(path, "/api/spaces") == 0)
 		route_spaces(api, &c, done, conn);
+	else if (post && strcmp(path, "/api/spaces") == 0)
+		route_spaces_post(api, req, &c, done, conn);
+	else if (post && strcmp(path, "/api/spaces/members") == 0)
+		route_space_members(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/ward") == 0)
 		route_ward(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/messages") == 0)
@@ -1385,6 +2280,18 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		route_entity(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/history") == 0)
 		route_history(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/users") == 0)
+		route_users(api, &c, done, conn);
+	else if (post && strcmp(path, "/api/users/unlock") == 0)
+		route_unlock_user(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/admin/spaces") == 0)
+		route_admin_spaces(api, &c, done, conn);
+	else if (!post && strcmp(path, "/api/audit") == 0)
+		route_audit(api, req, &c, done, conn);
+	else if (!post && strcmp(path, "/api/policy") == 0)
+		route_policy_get(api, &c, done, conn);
+	else if (post && strcmp(path, "/api/policy") == 0)
+		route_policy_set(api, req, &c, done, conn);
 	else if (!post && strcmp(path, "/api/alerts") == 0)
 		route_alerts(api, &c, done, conn);
 	else if (!post && strcmp(path, "/api/devices") == 0)

@@ -105,6 +105,26 @@ int wl_cli_actor_append(struct wl_cli_actor *a,
 	return rc;
 }
 
+static int actor_append(void *arg, const struct wl_feed_item *items,
+			size_t n)
+{
+	return wl_cli_actor_append(arg, items, n);
+}
+
+void wl_cli_actor_writer(struct wl_cli_actor *a,
+			 struct wl_membership_writer *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->store = a->store;
+	w->users = a->users;
+	w->spaces = a->spaces;
+	w->user_id = a->user_id;
+	w->sign_sk = a->secret ? a->secret->sign_sk : NULL;
+	w->keyring = a->keyring;
+	w->append = actor_append;
+	w->append_arg = a;
+}
+
 void wl_cli_audit_record(struct wl_audit_record *rec, const char *action,
 			 const char *outcome, const unsigned char *user_id,
 			 const char *username, const struct wl_space *space)

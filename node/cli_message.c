@@ -82,20 +82,6 @@ static int allowed(struct wl_cli_actor *a, const struct wl_space *s,
 	return 0;
 }
 
-/* The newest revocation in the store, as an HLC; 0 if none. */
-static uint64_t last_revocation(struct wl_store *store)
-{
-	struct wl_store_copy *all = NULL;
-	size_t n = 0;
-	uint64_t hlc = 0;
-
-	if (wl_store_collect_kind(store, WL_KIND_REVOCATION, &all, &n) == 0 &&
-	    n > 0)
-		hlc = all[n - 1].hlc;
-	wl_store_copies_free(all, n);
-	return hlc;
-}
-
 /* Read the message text from PATH or standard input into a locked buffer
  * TEXT of TEXT_MAX + 1 bytes. */
 static int read_text(const char *path, char *text)
@@ -126,15 +112,15 @@ static int read_text(const char *path, char *text)
 static const unsigned char *writing_key(struct wl_cli_actor *a,
 					const struct wl_space **s)
 {
-	const struct wl_space_epoch *e = wl_space_epoch_at(*s, (*s)->epoch);
+	struct wl_membership_writer w;
 	unsigned char id[16];
+	const char *why;
 
-	if ((*s)->rotation_due ||
-	    (e != NULL && last_revocation(a->store) > e->hlc)) {
+	wl_cli_actor_writer(a, &w);
+	why = wl_membership_rotation_reason(&w, *s);
+	if (why != NULL) {
 		memcpy(id, (*s)->id, 16);
-		if (wl_cli_rotate(a, *s, (*s)->rotation_due
-						 ? "a removal raced another"
-						 : "a device was revoked") != 0)
+		if (wl_cli_rotate(a, *s, why) != 0)
 			return NULL;
 		if (wl_cli_actor_refold(a) != 0)
 			return NULL;

@@ -276,16 +276,21 @@ static int apply_update(struct wl_ward *w, const struct wl_event *ev,
 static int apply_message(struct wl_ward *w, const struct wl_event *ev,
 			 json_t *o)
 {
-	static const char *const members[] = {"text", "urgent", "v"};
+	static const char *const members[] = {"patient", "text", "urgent",
+					      "v"};
 	json_t *urgent = json_object_get(o, "urgent");
+	json_t *patient = json_object_get(o, "patient");
 	const char *field = NULL;
 	const char *text = NULL;
 	size_t len = 0;
 	struct wl_ward_message *m;
 
-	if (wl_json_check_members(o, members, 3, WL_WARD_VERSION, &field) ||
+	if (wl_json_check_members(o, members, 4, WL_WARD_VERSION, &field) ||
 	    wl_json_get_string(o, "text", &text, &len, &field) || len == 0 ||
-	    len > WL_WARD_VALUE_MAX || (urgent && !json_is_boolean(urgent)))
+	    len > WL_WARD_VALUE_MAX || (urgent && !json_is_boolean(urgent)) ||
+	    (patient && (!json_is_string(patient) ||
+			 strncmp(json_string_value(patient), "patient/", 8) ||
+			 json_string_length(patient) > WL_WARD_ENTITY_MAX)))
 		return WL_EINVAL;
 
 	if (w->n_messages == w->cap_messages) {
@@ -301,6 +306,11 @@ static int apply_message(struct wl_ward *w, const struct wl_event *ev,
 	m = &w->messages[w->n_messages];
 	m->text = arena_copy(w, text, len);
 	if (m->text == NULL)
+		return WL_ENOMEM;
+	m->patient = patient ? arena_copy(w, json_string_value(patient),
+					  json_string_length(patient))
+			     : NULL;
+	if (patient && m->patient == NULL)
 		return WL_ENOMEM;
 	m->urgent = json_is_true(urgent);
 	m->hlc = ev->h.hlc;

@@ -43,12 +43,20 @@ export const api = {
   spaces: () => call("GET", "/api/spaces"),
   ward: (space) => call("GET", `/api/ward?space=${space}`),
   messages: (space) => call("GET", `/api/messages?space=${space}`),
-  post: (space, text, urgent) =>
-    call("POST", "/api/messages", { space, text, urgent }),
+  post: (space, text, urgent, patient) =>
+    call("POST", "/api/messages", patient ? { space, text, urgent, patient } : { space, text, urgent }),
   update: (space, entity, fields) =>
     call("POST", "/api/entity", { space, entity, fields }),
   devices: () => call("GET", "/api/devices"),
   alerts: () => call("GET", "/api/alerts"),
+  users: () => call("GET", "/api/users"),
+  adminSpaces: () => call("GET", "/api/admin/spaces"),
+  unlockUser: (username) => call("POST", "/api/users/unlock", { username }),
+  audit: (query) => call("GET", `/api/audit?${query}`),
+  policy: () => call("GET", "/api/policy"),
+  setPolicy: (days) => call("POST", "/api/policy", { days }),
+  createSpace: (body) => call("POST", "/api/spaces", body),
+  changeMembers: (body) => call("POST", "/api/spaces/members", body),
   members: (space) => call("GET", `/api/members?space=${space}`),
   history: (space, entity) =>
     call("GET", `/api/history?space=${space}&entity=${encodeURIComponent(entity)}`),

@@ -121,7 +121,7 @@ function Board({ ward, onOpen }) {
         <th scope="col">Bed</th><th scope="col">Patient</th><th scope="col">Age, sex</th>
         <th scope="col">Severity</th><th scope="col">Main problems</th>
         <th scope="col">Allergies</th><th scope="col">Code status</th>
-        <th scope="col">Nurse</th><th scope="col">Open tasks</th>
+        <th scope="col">Nurse</th><th scope="col">Open tasks</th><th scope="col">Unread</th>
       </tr></thead>
       <tbody>${patients.map((p) => {
         const f = p.fields;
@@ -136,6 +136,7 @@ function Board({ ward, onOpen }) {
           <td>${f.code_status || "Not set"}</td>
           <td>${f.nurse || "–"}</td>
           <td>${tasksOf(p).length}${tasksOf(p).some(overdue) ? html` <strong class="flag">(${tasksOf(p).filter(overdue).length} overdue)</strong>` : ""}</td>
+          <td>${p.unread ? html`<strong class="unread">${p.unread} unread</strong>` : "0"}</td>
         </tr>`;
       })}</tbody>
     </table>`;
@@ -262,6 +263,60 @@ function Contingency({ text, onSave }) {
     </section>`;
 }
 
+// The patient's message thread: messages linked to this record, with
+// the same delivery state as the channel. Reading it moves the reader's
+// marker for this patient ("readp/USER.ID").
+function PatientThread({ space, patient, session, version }) {
+  const [list, setList] = useState([]);
+  const [text, setText] = useState("");
+  const [urgent, setUrgent] = useState(false);
+  const [error, setError] = useState("");
+  const suffix = patient.id.slice("patient/".length);
+  async function load() {
+    try {
+      const mine = (await api.messages(space.id)).messages.filter((m) => m.patient === patient.id);
+      setList(mine);
+      const newest = mine.reduce((t, m) => Math.max(t, m.time_ms), 0);
+      if (newest > 0 && (patient.unread || 0) > 0)
+        await api.update(space.id, `readp/${session.user}.${suffix}`, { through_ms: String(newest) });
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  useEffect(() => { load(); }, [patient.id, version]);
+  async function send(e) {
+    e.preventDefault();
+    try {
+      await api.post(space.id, text, urgent, patient.id);
+      setText("");
+      setUrgent(false);
+      load();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  return html`
+    <section class="patient-thread" aria-labelledby="thread-title">
+      <h3 id="thread-title">Messages about ${patient.fields.name || "this patient"}</h3>
+      ${list.length === 0 && html`<p class="muted">No messages about this patient yet.</p>`}
+      <ol class="thread">${list.map((m) => html`
+        <li key=${m.id} class=${m.urgent ? "urgent" : ""}>
+          <span class="who">${m.author}</span> <time>${new Date(m.time_ms).toLocaleTimeString()}</time>
+          ${m.urgent && html`<strong class="flag">Urgent</strong>`}
+          <p>${m.text}</p>
+          <p class="delivery muted">${delivery(m, [])}</p>
+        </li>`)}</ol>
+      <form onSubmit=${send}>
+        <label>Message about this patient
+          <textarea name="patient-message" value=${text} required onInput=${(e) => setText(e.target.value)}></textarea></label>
+        <label class="check"><input type="checkbox" checked=${urgent}
+          onChange=${(e) => setUrgent(e.target.checked)} /> Urgent</label>
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+        <button type="submit">Send to the ward</button>
+      </form>
+    </section>`;
+}
+
 function Patient({ space, patient, handoff, tasks, session, live, onBack, onChanged }) {
   const f = patient.fields;
   const h = (handoff && handoff.fields) || {};
@@ -324,6 +379,7 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
               acknowledged_at: new Date().toISOString().slice(0, 16).replace("T", " "),
             })}>Acknowledge handoff</button>`}
       </div>
+      <${PatientThread} space=${space} patient=${patient} session=${session} version=${version + live} />
       <${History} space=${space} entity=${patient.id} version=${version + live} />
       <${History} space=${space} entity=${handoffId} version=${version + live} />
     </section>`;
@@ -401,6 +457,7 @@ function Messages({ space, session, version }) {
           <span class="who">${m.author}</span>
           <time>${new Date(m.time_ms).toLocaleTimeString()}</time>
           ${m.urgent && html`<strong class="flag">Urgent</strong>`}
+          ${m.patient && html`<p class="muted">About ${m.patient_label || m.patient}</p>`}
           <p>${m.text}</p>
           <p class="delivery muted">${delivery(m, Object.keys(marks).filter(
             (u) => u !== m.author && marks[u] >= m.time_ms))}</p>
@@ -670,6 +727,232 @@ function OfflineBanner({ info }) {
     Your work is saved on this device and will be delivered when a device is back.</p>`;
 }
 
+// The admin's views: users and their accounts, wards and their members,
+// devices, the retention policy, and the audit log with filters. Site
+// keys stay off the network, so enrolling and revoking a device is a CLI
+// step on the admin's own device; the view shows the command.
+const ADMIN_ROLES = ["admin", "compliance_officer"];
+
+function AdminUsers({ session }) {
+  const [users, setUsers] = useState([]);
+  const [error, setError] = useState("");
+  const load = () => api.users().then((r) => setUsers(r.users)).catch((e) => setError(e.message));
+  useEffect(load, []);
+  async function unlock(u) {
+    try {
+      await api.unlockUser(u.username);
+      load();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  return html`<section aria-labelledby="admin-users-title">
+    <h3 id="admin-users-title">Users and roles</h3>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    <table class="board">
+      <thead><tr><th scope="col">User</th><th scope="col">Name</th><th scope="col">Role</th>
+        <th scope="col">Account</th><th scope="col">Failed logins</th><th scope="col"></th></tr></thead>
+      <tbody>${users.map((u) => html`<tr key=${u.username}>
+        <td>${u.username}</td><td>${u.display_name}</td><td>${u.role.replace(/_/g, " ")}</td>
+        <td class=${u.state === "active" ? "" : "flag"}>${u.state || ""}</td><td>${u.failures ?? ""}</td>
+        <td>${u.state === "locked" && session.role === "admin" &&
+          html`<button class="secondary" onClick=${() => unlock(u)}>Unlock ${u.username}</button>`}</td>
+      </tr>`)}</tbody>
+    </table>
+    <p class="hint">New users and password resets: <code>wardline user add</code> and
+      <code>wardline user reset</code> on the admin's device (see the README).</p>
+  </section>`;
+}
+
+function AdminWards({ session }) {
+  const [spaces, setSpaces] = useState([]);
+  const [members, setMembers] = useState({});
+  const [users, setUsers] = useState([]);
+  const [pick, setPick] = useState({});
+  const [name, setName] = useState("");
+  const [error, setError] = useState("");
+  async function load() {
+    try {
+      const s = (await api.adminSpaces()).spaces;
+      setSpaces(s);
+      const m = {};
+      for (const x of s) m[x.id] = x.members;
+      setMembers(m);
+      setUsers((await api.users()).users);
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  useEffect(() => { load(); }, []);
+  async function change(space, body) {
+    setError("");
+    try {
+      await api.changeMembers({ space, ...body });
+      await load();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  async function create(e) {
+    e.preventDefault();
+    setError("");
+    try {
+      await api.createSpace({ kind: "ward", name, members: [] });
+      setName("");
+      await load();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  return html`<section aria-labelledby="admin-wards-title">
+    <h3 id="admin-wards-title">Wards and mailboxes</h3>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${spaces.map((s) => html`<article key=${s.id} class="ward-admin">
+      <h4>${s.name} <span class="muted">(${s.kind.replace(/_/g, " ")})</span></h4>
+      <ul>${(members[s.id] || []).map((m) => html`<li key=${m.user}>${m.display_name}
+        (${m.role.replace(/_/g, " ")})
+        <button class="secondary" aria-label=${`Remove ${m.user} from ${s.name}`}
+          onClick=${() => change(s.id, { remove: m.user })}>Remove</button></li>`)}</ul>
+      <label>Add a member to ${s.name}
+        <select value=${pick[s.id] || ""} onChange=${(e) => setPick({ ...pick, [s.id]: e.target.value })}>
+          <option value="">Choose…</option>
+          ${users.filter((u) => !(members[s.id] || []).some((m) => m.user === u.username))
+            .map((u) => html`<option value=${u.username}>${u.display_name} (${u.role.replace(/_/g, " ")})</option>`)}
+        </select></label>
+      <button disabled=${!pick[s.id]} onClick=${() => change(s.id, { add: pick[s.id] })}>Add to ${s.name}</button>
+    </article>`)}
+    ${session.role === "admin" && html`<form class="task-form" onSubmit=${create}>
+      <label>New ward<input name="ward" value=${name} required onInput=${(e) => setName(e.target.value)} /></label>
+      <button type="submit">Create ward</button></form>`}
+  </section>`;
+}
+
+function AdminDevices({ info }) {
+  if (!info) return html`<p>Loading the devices…</p>`;
+  return html`<section aria-labelledby="admin-devices-title">
+    <h3 id="admin-devices-title">Devices</h3>
+    <table class="board">
+      <thead><tr><th scope="col">Device</th><th scope="col">Node id</th><th scope="col">State</th>
+        <th scope="col">Last synced</th></tr></thead>
+      <tbody>
+        <tr><td>${info.name} (this device)</td><td><code>${info.node.slice(0, 16)}…</code></td><td>Running</td><td>–</td></tr>
+        ${info.devices.map((d) => html`<tr key=${d.node}><td>${d.name || "unnamed"}</td>
+          <td><code>${d.node.slice(0, 16)}…</code></td><td>${d.linked ? "Linked" : "Not reachable"}</td>
+          <td>${ago(d.last_sync_ms)}</td></tr>`)}
+      </tbody>
+    </table>
+    <p class="hint">To enroll a new device, run on it <code>wardline enroll --site-dir SITE --name NAME</code>
+      with the site key at hand. To revoke a lost or stolen device, run on the admin's device
+      <code>wardline revoke --site-dir SITE --as YOUR_NAME NODE_ID</code>: every node then refuses it,
+      and the spaces you belong to get new keys. Then reset the passwords of the people who used it.</p>
+  </section>`;
+}
+
+const POLICY_LABELS = { message: "Messages", entity_update: "Records, handoffs and tasks",
+  receipt: "Receipts", audit: "Audit records" };
+
+function AdminPolicy() {
+  const [policy, setPolicy] = useState(null);
+  const [days, setDays] = useState({});
+  const [note, setNote] = useState("");
+  const [error, setError] = useState("");
+  const load = () => api.policy().then((p) => { setPolicy(p); setDays(p.days); }).catch((e) => setError(e.message));
+  useEffect(load, []);
+  if (!policy) return html`<p>Loading the policy…</p>`;
+  async function save(e) {
+    e.preventDefault();
+    setError("");
+    setNote("");
+    try {
+      const out = {};
+      for (const k of Object.keys(days)) out[k] = Number(days[k]);
+      await api.setPolicy(out);
+      setNote("Policy saved; every node applies it.");
+      load();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  return html`<section aria-labelledby="admin-policy-title">
+    <h3 id="admin-policy-title">Retention policy</h3>
+    <p class="hint">Days to keep each kind of record; 0 keeps it for ever. Audit records are kept at
+      least ${policy.audit_min_days} days. Legal holds: ${policy.holds.length ? policy.holds.join(", ") : "none"}.</p>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${note && html`<p class="ack" role="status">${note}</p>`}
+    <form class="task-form" onSubmit=${save}>
+      ${Object.keys(POLICY_LABELS).map((k) => html`<label key=${k}>${POLICY_LABELS[k]} (days)
+        <input type="number" min="0" name=${k} value=${days[k] ?? 0}
+          onInput=${(e) => setDays({ ...days, [k]: e.target.value })} /></label>`)}
+      <button type="submit">Save policy</button>
+    </form>
+  </section>`;
+}
+
+function AdminAudit({ session }) {
+  const [filter, setFilter] = useState({ from: "", to: "", user: "", patient: "", action: "" });
+  const [rows, setRows] = useState(null);
+  const [error, setError] = useState("");
+  const query = () => {
+    const q = new URLSearchParams();
+    if (filter.from) q.set("from", String(new Date(filter.from).getTime()));
+    if (filter.to) q.set("to", String(new Date(filter.to).getTime() + 86400000));
+    for (const k of ["user", "patient", "action"]) if (filter[k]) q.set(k, filter[k]);
+    return q.toString();
+  };
+  async function search(e) {
+    if (e) e.preventDefault();
+    setError("");
+    try {
+      setRows(await api.audit(query()));
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  useEffect(() => { search(); }, []);
+  const field = (k, label, type = "text") => html`<label>${label}
+    <input type=${type} name=${"audit-" + k} value=${filter[k]}
+      onInput=${(e) => setFilter({ ...filter, [k]: e.target.value })} /></label>`;
+  return html`<section aria-labelledby="admin-audit-title">
+    <h3 id="admin-audit-title">Audit log</h3>
+    <form class="task-form" onSubmit=${search}>
+      ${field("from", "From", "date")} ${field("to", "To", "date")}
+      ${field("user", "User")} ${field("patient", "Patient id")} ${field("action", "Action")}
+      <button type="submit">Show records</button>
+      ${session.role === "compliance_officer" &&
+        html`<a class="button secondary" href=${"/api/audit?" + [query(), "format=csv"].filter(Boolean).join("&")}
+          download="wardline-audit.csv">Export CSV</a>`}
+    </form>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${rows && html`<p role="status">${rows.records.length} records${rows.truncated ? " (the newest 500; narrow the filters)" : ""}.</p>`}
+    ${rows && html`<table class="board audit">
+      <thead><tr><th scope="col">Time</th><th scope="col">Action</th><th scope="col">Outcome</th>
+        <th scope="col">User</th><th scope="col">Space</th><th scope="col">Patient</th><th scope="col">Detail</th></tr></thead>
+      <tbody>${rows.records.map((r, i) => html`<tr key=${i}>
+        <td>${new Date(r.time_ms).toLocaleString()}</td><td>${r.action}${r.emergency ? " (emergency)" : ""}</td>
+        <td>${r.outcome}</td><td>${r.username}</td><td>${r.space}</td><td>${r.patient}</td><td>${r.detail}</td>
+      </tr>`)}</tbody></table>`}
+  </section>`;
+}
+
+function Admin({ session, devices }) {
+  const [part, setPart] = useState(session.role === "admin" ? "users" : "audit");
+  const parts = session.role === "admin"
+    ? { users: "Users", wards: "Wards", devices: "Devices", policy: "Retention", audit: "Audit log" }
+    : { audit: "Audit log" };
+  return html`<section class="card admin" aria-labelledby="admin-title">
+    <h2 id="admin-title">Administration</h2>
+    <nav class="tabs" aria-label="Administration">
+      ${Object.keys(parts).map((k) => html`<button key=${k} class=${part === k ? "active" : ""}
+        onClick=${() => setPart(k)}>${parts[k]}</button>`)}
+    </nav>
+    ${part === "users" && html`<${AdminUsers} session=${session} />`}
+    ${part === "wards" && html`<${AdminWards} session=${session} />`}
+    ${part === "devices" && html`<${AdminDevices} info=${devices} />`}
+    ${part === "policy" && html`<${AdminPolicy} />`}
+    ${part === "audit" && html`<${AdminAudit} session=${session} />`}
+  </section>`;
+}
+
 function Workspace({ session, onLocked, onEnded }) {
   const [spaces, setSpaces] = useState([]);
   const [current, setCurrent] = useState(null);
@@ -741,8 +1024,11 @@ function Workspace({ session, onLocked, onEnded }) {
     <${OfflineBanner} info=${devices} />
     <${Alerts} session=${session} version=${version} onChanged=${() => setVersion(version + 1)} />
     ${error && html`<p class="error" role="alert">${error}</p>`}
-    ${!current && tab !== "devices" && html`<p class="card">You belong to no space yet. An admin or charge nurse adds you.</p>`}
-    ${current && html`
+    ${ADMIN_ROLES.includes(session.role) && html`<nav class="tabs" aria-label="Administration views">
+      <button class=${tab === "admin" ? "active" : ""} onClick=${() => setTab("admin")}>Admin</button></nav>`}
+    ${tab === "admin" && html`<${Admin} session=${session} devices=${devices} />`}
+    ${!current && tab !== "devices" && tab !== "admin" && html`<p class="card">You belong to no space yet. An admin or charge nurse adds you.</p>`}
+    ${current && tab !== "admin" && html`
       <nav class="tabs" aria-label="Views">
         ${current.kind === "ward" && html`<button class=${tab === "board" ? "active" : ""} onClick=${() => setTab("board")}>Board</button>`}
         ${current.kind === "ward" && html`<button class=${tab === "shift" ? "active" : ""} onClick=${() => setTab("shift")}>Shift handoff</button>`}

@@ -3,8 +3,9 @@
  * The transport hands each request over whole (method, path, the headers
  * that matter, body) and gets exactly one response back, at once or, for
  * a login, after Argon2id ran on the thread pool. The API owns the login
- * sessions of this node and the keys they opened, and decides nothing
- * about access itself: the access table (space.h) does.
+ * sessions of this node and the keys they opened, which it opens again
+ * when a space holds an envelope for the user that the session lacks. It
+ * decides nothing about access itself: the access table (space.h) does.
  *
  * Security, on every request:
  *   - the Host header must be one of the configured names, else 421;
@@ -24,6 +25,16 @@
  *   POST /api/unlock   {"pin"}      unlock an idle-locked session
  *   POST /api/lock                  lock the session now
  *   GET  /api/spaces   -> the spaces the user belongs to
+ *   POST /api/spaces   {"kind":"direct"|"ward"|"mailbox","name",
+ *                      "members":[USERNAME,...]} -> 201 {"id":HEX}
+ *                      create a space with the caller as a member: a
+ *                      direct conversation (anyone; members fixed; the
+ *                      name defaults to the members' display names), or
+ *                      a ward or mailbox (admins only, else 403)
+ *   POST /api/spaces/members {"space","add":USERNAME} or
+ *                      {"space","remove":USERNAME} -> {"epoch":N}
+ *                      as the access table allows (direct spaces: 403);
+ *                      a removal starts epoch N with a new key
  *   GET  /api/ward?space=HEX        -> patients and other entities of a
  *                                      ward (census board) or mailbox
  *   GET  /api/messages?space=HEX    -> messages of a space
@@ -32,6 +43,10 @@
  *                      set fields of a patient, handoff note, task,
  *                      medication clarification request ("request/") or
  *                      acknowledgment of an urgent message ("ack/")
+ *                      Both first rotate the space's key when it needs a
+ *                      new epoch, or when the caller holds no key of the
+ *                      current one but may seal keys there; 409 when the
+ *                      caller may do neither.
  *   GET  /api/history?space=HEX&entity=NAME -> every update of it
  *   GET  /api/members?space=HEX -> users with the space's key (not admins)
  *   GET  /api/devices  -> this node's peers, when each last synced, and

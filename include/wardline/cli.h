@@ -13,6 +13,7 @@
 #include "wardline/hlc.h"
 #include "wardline/identity.h"
 #include "wardline/keys.h"
+#include "wardline/membership.h"
 #include "wardline/space.h"
 #include "wardline/store.h"
 #include "wardline/users.h"
@@ -82,6 +83,12 @@ const struct wl_user *wl_cli_actor_user(const struct wl_cli_actor *a);
 int wl_cli_actor_append(struct wl_cli_actor *a,
 			const struct wl_feed_item *items, size_t n);
 
+/* Fill W so that the logged-in actor writes membership changes with the
+ * current folds, and appends them with wl_cli_actor_append. W stays valid
+ * until the next refold. */
+void wl_cli_actor_writer(struct wl_cli_actor *a,
+			 struct wl_membership_writer *w);
+
 /* Seal REC (its at_ms is set here) to the audit space and append it.
  * Returns 0, WL_ENOTFOUND when the site has no audit space yet (a warning
  * is printed), or another negative code. */
@@ -94,7 +101,8 @@ void wl_cli_audit_record(struct wl_audit_record *rec, const char *action,
 			 const char *username, const struct wl_space *space);
 
 /* Start a new key epoch of S for its current members, as its member the
- * actor, and audit it with the reason WHY. Returns 0 or 1 (printed). */
+ * actor, and audit it with the reason WHY. Returns 0 or 1 (the reason
+ * printed). */
 int wl_cli_rotate(struct wl_cli_actor *a, const struct wl_space *s,
 		  const char *why);
 

@@ -49,6 +49,7 @@ struct wl_ward_entity {
 
 struct wl_ward_message {
 	const char *text;
+	const char *patient; /* "patient/ID" the message is about, or NULL */
 	int urgent;
 	uint64_t hlc;
 	unsigned char origin[WL_EVENT_KEY_SIZE];

@@ -45,6 +45,12 @@ printf 'charge nurse on ward four\n' >"$work/carla.pw"
 	--admin-password-file "$work/alice.pw" --username carla \
 	--display-name "Carla Charge" --role charge_nurse \
 	--password-file "$work/carla.pw" >/dev/null
+printf 'compliance review each quarter\n' >"$work/cora.pw"
+"$WL" user add --data-dir "$work/n1" --admin alice \
+	--admin-password-file "$work/alice.pw" --username cora \
+	--display-name "Cora Compliance" --role compliance_officer \
+	--password-file "$work/cora.pw" >/dev/null
+as_alice space add --space Audit --user cora
 as_alice space create --kind ward --name "4 West"
 as_alice space add --space "4 West" --user nina
 as_alice space add --space "4 West" --user carla
@@ -66,7 +72,7 @@ done <<'LIST'
 5|Oren Lachapelle|45|male|unstable|Sepsis, urinary source
 LIST
 
-printf '[session]\nidle_seconds = 25\nthrottle_base_ms = 0\n[messages]\nrealert_seconds = 4\nescalate_seconds = 8\n' \
+printf '[session]\nidle_seconds = 25\nthrottle_base_ms = 0\nlockout_failures = 3\n[messages]\nrealert_seconds = 4\nescalate_seconds = 8\n' \
 	>"$work/node.conf"
 "$WLNODE" --config "$work/node.conf" --data-dir "$work/n1" \
 	--discovery off --listen 127.0.0.1 --peer-port "$peer_port" \
@@ -82,6 +88,8 @@ printf 'Written on another screen: bed 5 lactate 4.1\n' >"$work/live.txt"
 WL_BASE="http://127.0.0.1:$http_port" WL_NURSE_PW="night shift on ward four" \
 	WL_PHARMACIST_PW="pharmacy counter at noon" \
 	WL_CHARGE_PW="charge nurse on ward four" \
+	WL_ADMIN_PW="correct horse battery staple" \
+	WL_COMPLIANCE_PW="compliance review each quarter" \
 	WL_PATIENTS=$patients WL_PROFILE="$work/profile" \
 	WL_DATA="$work/n1" WL_NURSE_PWFILE="$work/nina.pw" \
 	WL_LIVE_TEXT="$work/live.txt" node tests/e2e/ui.mjs

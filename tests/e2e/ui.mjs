@@ -153,6 +153,10 @@ try {
   await page.locator(".tasks li", { hasText: "Chest X-ray" }).getByRole("button", { name: "Mark done" }).click();
   await page.getByText("done by nina").waitFor();
   check("actions are added, flagged overdue and closed; the if/then plan shows", true);
+  await page.getByLabel("Message about this patient").fill("Family asks for a call after 18:00");
+  await page.getByRole("button", { name: "Send to the ward" }).click();
+  await page.locator(".patient-thread li", { hasText: "Family asks for a call" }).waitFor();
+  check("a message about the patient shows in the patient's thread", true);
   await page.screenshot({ path: join(shots, "patient.png"), fullPage: true });
   await accessible(page, "patient view");
   await page.getByRole("button", { name: "Back to the board" }).click();
@@ -281,6 +285,15 @@ try {
     (await alert.innerText()).includes("Escalated to you, the charge nurse"));
   await page.screenshot({ path: join(shots, "alert-escalated.png"), fullPage: true });
   await accessible(page, "escalated alert");
+  const hollis = page.locator("tr", { hasText: "Hollis Quarrington" });
+  check("the board counts the patient's unread messages",
+    (await hollis.innerText()).includes("1 unread"), (await hollis.innerText()).replace(/\s+/g, " "));
+  await hollis.getByRole("button", { name: "Hollis Quarrington" }).click();
+  await page.locator(".patient-thread li", { hasText: "Family asks for a call" }).waitFor();
+  await page.getByRole("button", { name: "Back to the board" }).click();
+  await page.waitForTimeout(800);
+  check("reading the thread clears the count",
+    !(await page.locator("tr", { hasText: "Hollis Quarrington" }).innerText()).includes("unread"));
   await page.getByRole("button", { name: "Messages" }).click();
   const urgent = page.locator(".thread li.urgent", { hasText: "Bed 4 potassium 5.9" });
   await urgent.getByText("Not acknowledged yet").waitFor();
@@ -292,6 +305,75 @@ try {
   await urgent.getByText(/Read by .*carla/).waitFor({ timeout: 5000 });
   check("the message shows who read it", true);
   await page.screenshot({ path: join(shots, "messages-acknowledged.png"), fullPage: true });
+  await page.getByRole("button", { name: "Log out" }).click();
+
+  // The admin: three wrong passwords lock paul's account on the node; the
+  // admin unlocks it, changes the retention policy and reads the audit log.
+  last = "admin";
+  for (let i = 0; i < 3; i++) {
+    await page.getByLabel("Username").fill("paul");
+    await page.getByLabel("Password").fill("not his password");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.locator(".error").waitFor();
+  }
+  await page.getByLabel("Username").fill("alice");
+  await page.getByLabel("Password").fill(process.env.WL_ADMIN_PW);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Later" }).click();
+  await page.getByRole("button", { name: "Admin" }).click();
+  const paulRow = page.locator("tr", { hasText: "Paul Pharmacist" });
+  await paulRow.getByText("locked").waitFor();
+  check("the admin sees users, roles and a locked account",
+    (await page.locator(".admin tbody tr").count()) >= 5);
+  await page.screenshot({ path: join(shots, "admin-users.png"), fullPage: true });
+  await accessible(page, "admin users view");
+  await paulRow.getByRole("button", { name: "Unlock paul" }).click();
+  await paulRow.getByText("active").waitFor();
+  check("the admin unlocks the account", true);
+  await page.locator(".admin nav").getByRole("button", { name: "Retention" }).click();
+  await page.getByLabel("Messages (days)").fill("3650");
+  await page.getByRole("button", { name: "Save policy" }).click();
+  await page.getByText("Policy saved").waitFor();
+  check("the admin sets the retention policy",
+    (await page.getByLabel("Messages (days)").inputValue()) === "3650");
+  await accessible(page, "admin retention view");
+  await page.locator(".admin nav").getByRole("button", { name: "Devices" }).click();
+  await page.getByText("wardline revoke").waitFor();
+  await page.locator(".admin nav").getByRole("button", { name: "Wards" }).click();
+  await page.getByRole("heading", { name: /4 West/ }).waitFor();
+  check("the wards view lists the members",
+    await page.locator(".ward-admin", { hasText: "4 West" }).getByText("Nina Nurse").count() === 1);
+  await accessible(page, "admin wards view");
+  await page.locator(".admin nav").getByRole("button", { name: "Audit log" }).click();
+  await page.getByLabel("Action").fill("user_unlocked");
+  await page.getByRole("button", { name: "Show records" }).click();
+  await page.waitForTimeout(1500);
+  const found = await page.locator(".admin [role=status]").innerText();
+  await page.screenshot({ path: join(shots, "admin-audit-filtered.png"), fullPage: true });
+  check("the audit log filters by action", found.startsWith("1 records") &&
+    (await page.locator(".audit tbody tr").innerText()).includes("alice"), found);
+  await page.getByLabel("Action").fill("");
+  await page.getByRole("button", { name: "Show records" }).click();
+  await page.locator(".audit tbody tr", { hasText: "policy_changed" }).first().waitFor();
+  await page.screenshot({ path: join(shots, "admin-audit.png"), fullPage: true });
+  await accessible(page, "admin audit view");
+  check("an admin may not export the audit log",
+    (await page.request.get(base + "/api/audit?format=csv")).status() === 403);
+  await page.getByRole("button", { name: "Log out" }).click();
+
+  // The compliance officer exports the audit log as CSV.
+  await page.getByLabel("Username").fill("cora");
+  await page.getByLabel("Password").fill(process.env.WL_COMPLIANCE_PW);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Later" }).click();
+  await page.getByRole("button", { name: "Admin" }).click();
+  const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+  const csv = await page.request.get(base + href);
+  const text = await csv.text();
+  check("the compliance officer exports the audit log as CSV",
+    csv.status() === 200 && text.startsWith('"time_ms","node","action"') &&
+    text.includes('"user_unlocked"') && text.includes('"audit_viewed"'),
+    `${csv.status()} ${text.slice(0, 60)}`);
 } catch (err) {
   check("the scenario runs to its end", false,
     `after "${last}": ${err.message.split("\n")[0]}`);

@@ -1,12 +1,14 @@
 #!/bin/bash
 # The web UI's API on a running node, over HTTP on 127.0.0.1 (no root, no
 # namespace, discovery off). A nurse logs in, reads the ward board, posts
-# a message with the session's CSRF token and reads it back, and logs
-# out. A request with a foreign Host, a POST from a foreign Origin and a
-# POST without the CSRF token are refused. The same node serves the UI over
-# TLS with its self-signed certificate (whose fingerprint `wardline status`
-# shows) and on a Unix socket for a forwarder. WLNODE may name another
-# wardline-node binary (the sanitizer build).
+# a message with the session's CSRF token and reads it back, starts a
+# direct conversation, is refused a ward and a change of the ward's
+# members, and logs out. A request with a foreign Host, a POST from a
+# foreign Origin and a POST without the CSRF token are refused. The same
+# node serves the UI over TLS with its self-signed certificate (whose
+# fingerprint `wardline status` shows) and on a Unix socket for a
+# forwarder. WLNODE may name another wardline-node binary (the sanitizer
+# build).
 set -u
 cd "$(dirname "$0")/../.."
 WL=node/wardline
@@ -120,6 +122,21 @@ check "message read back" \
 	sh -c "[ \"\$(curl -s -o '$work/msgs' -w '%{http_code}' -b \
 		'$work/jar' '$base/api/messages?space=$ward')\" = 200 ] &&
 		grep -q 'Bed 4 recheck potassium' '$work/msgs'"
+check "a nurse starts a direct conversation" \
+	test "$(req POST /api/spaces '{"kind":"direct","members":["alice"]}' \
+		-H "X-CSRF-Token: $csrf")" = 201
+direct=$(sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' "$work/body")
+check "a message in the direct conversation" \
+	test "$(req POST /api/messages \
+		'{"space":"'"$direct"'","text":"Can you reset my PIN?"}' \
+		-H "X-CSRF-Token: $csrf")" = 201
+check "a nurse may not create a ward" \
+	test "$(req POST /api/spaces '{"kind":"ward","name":"6 North"}' \
+		-H "X-CSRF-Token: $csrf")" = 403
+check "a nurse may not add ward members" \
+	test "$(req POST /api/spaces/members \
+		'{"space":"'"$ward"'","add":"alice"}' \
+		-H "X-CSRF-Token: $csrf")" = 403
 check "security headers present" \
 	sh -c "curl -s -D - -o /dev/null -b '$work/jar' '$base/api/session' |
 		grep -qi \"^content-security-policy: default-src 'none'\""

@@ -110,9 +110,12 @@ static void ward_messages_ordered(void **state)
 				    "\"v\":1}"),
 			 0);
 	assert_int_equal(apply_text(w, WL_KIND_MESSAGE, 20, 1,
-				    "{\"text\":\"second\",\"v\":1}"),
+				    "{\"patient\":\"patient/p4\","
+				    "\"text\":\"second\",\"v\":1}"),
 			 0);
 	assert_int_equal(wl_ward_message_count(w), 3);
+	assert_null(wl_ward_message_at(w, 0)->patient);
+	assert_string_equal(wl_ward_message_at(w, 1)->patient, "patient/p4");
 	assert_string_equal(wl_ward_message_at(w, 0)->text, "first");
 	assert_true(wl_ward_message_at(w, 0)->urgent);
 	assert_string_equal(wl_ward_message_at(w, 1)->text, "second");
@@ -141,6 +144,8 @@ static void ward_rejects_malformed(void **state)
 		"{\"text\":\"\",\"v\":1}",
 		"{\"text\":\"x\",\"urgent\":\"yes\",\"v\":1}",
 		"{\"v\":1}",
+		"{\"patient\":\"bed4\",\"text\":\"x\",\"v\":1}",
+		"{\"patient\":4,\"text\":\"x\",\"v\":1}",
 	};
 	struct wl_ward *w = NULL;
 	size_t n_updates = sizeof(bad_updates) / sizeof(bad_updates[0]);
