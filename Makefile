@@ -10,7 +10,7 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-14-dev \
 	libsodium-dev liblmdb-dev lmdb-utils libjansson-dev libinih-dev \
 	libwebsockets-dev libwebsockets-evlib-uv libuv1-dev \
 	libavahi-core-dev libavahi-client-dev libcmocka-dev iproute2 nftables \
-	dbus python3 curl chromium libssl-dev openssl
+	dbus python3 curl chromium libssl-dev openssl socat
 
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	-fstack-clash-protection
@@ -45,8 +45,8 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 15
 
-.PHONY: all web e2e deps test unit unit-asan crash net fuzz fuzz-short bench \
-	bench-deps bench-build clean
+.PHONY: all web e2e demo demo-check deps test unit unit-asan crash net \
+	fuzz fuzz-short bench bench-deps bench-build clean
 
 all: node/wardline-node node/wardline
 
@@ -76,6 +76,18 @@ e2e: all web
 	@if [ "$$(id -u)" -eq 0 ]; then tests/e2e/two-nodes.sh; else \
 		echo "e2e: skipped tests/e2e/two-nodes.sh (needs root for" \
 			"network namespaces)"; fi
+
+# The demo ward: four nodes in network namespaces of their own on a private
+# bridge (root), found by mDNS, each UI on 127.0.0.1:8081 to 8084 through
+# socat; it runs until Ctrl-C and then removes everything it made.
+# demo-check runs the acceptance story on the same ward, headless, on
+# ports 18081 to 18084.
+demo: deps
+	@$(MAKE) --no-print-directory all web
+	@tests/demo/demo.sh
+
+demo-check: all web
+	@tests/demo/check.sh
 
 # Install the Debian packages the build and the tests need. Quiet and quick
 # when everything is present.
@@ -212,6 +224,9 @@ test: deps
 	@$(MAKE) --no-print-directory crash
 	@$(MAKE) --no-print-directory net
 	@$(MAKE) --no-print-directory e2e
+	@if [ "$$(id -u)" -eq 0 ]; then \
+		$(MAKE) --no-print-directory demo-check; else \
+		echo "demo-check: skipped (needs root for network namespaces)"; fi
 	@$(MAKE) --no-print-directory fuzz-short
 
 # The hypercore reference benchmark runs on Node.js; Debian's nodejs and

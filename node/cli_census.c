@@ -1,5 +1,5 @@
 /* wardline census import: admit the patients of FHIR R4 bundles to a
- * ward's beds. */
+ * ward's beds. `census generate` is in cli_census_gen.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -298,12 +298,16 @@ static int census_import(struct wl_cli_actor *a, const struct wl_space *s,
 int wl_cmd_census(struct wl_cli *cli, int argc, char **argv)
 {
 	const char *usage = "import --ward WARD --as USER [--password-file F] "
-			    "[--data-dir DIR] FILE...";
+			    "[--data-dir DIR] FILE...\n"
+			    "       wardline census generate --out DIR "
+			    "[--count N] [--seed N] [--today YYYY-MM-DD]";
 	struct census_args o;
 	struct wl_cli_actor a;
 	const struct wl_space *s = NULL;
 	int rc;
 
+	if (argc >= 2 && strcmp(argv[1], "generate") == 0)
+		return wl_cmd_census_generate(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "import") != 0 ||
 	    census_parse(argc - 1, argv + 1, &o) != 0)
 		return wl_cli_usage(argv[0], usage);

@@ -28,7 +28,7 @@ static const struct command commands[] = {
 	{"space", wl_cmd_space, "create spaces, manage members and keys"},
 	{"message", wl_cmd_message, "post or read messages in a space"},
 	{"ward", wl_cmd_ward, "show or update patients, handoffs and tasks"},
-	{"census", wl_cmd_census, "import patients from FHIR R4 bundles"},
+	{"census", wl_cmd_census, "import or generate FHIR R4 bundles"},
 	{"audit", wl_cmd_audit, "list or export the audit trail"},
 	{"backup", wl_cmd_backup, "write a compacted copy of the store"},
 	{"restore", wl_cmd_restore, "bring a backup back (node stopped)"},

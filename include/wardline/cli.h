@@ -140,4 +140,7 @@ int wl_cmd_prune(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_ward(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_census(struct wl_cli *cli, int argc, char **argv);
 
+/* `census generate`, called by wl_cmd_census with ARGV[0] "generate". */
+int wl_cmd_census_generate(int argc, char **argv);
+
 #endif
