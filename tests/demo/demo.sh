@@ -37,10 +37,8 @@ net_until 10 demo_ui_up ||
 demo_print
 cat <<'TEXT'
 
-Each device keeps its own session cookie, but a browser sends a cookie to
-every port of 127.0.0.1. To be logged in on two devices at once, open each
-in its own browser profile, for example:
-  chromium --user-data-dir="$(mktemp -d)" http://127.0.0.1:8082/
+Each device has a session cookie of its own, so one browser may stay
+logged in on all four at once.
 
 Press Ctrl-C to stop the ward; everything the demo made is then removed.
 TEXT
