@@ -35,10 +35,16 @@
  *                      {"space","remove":USERNAME} -> {"epoch":N}
  *                      as the access table allows (direct spaces: 403);
  *                      a removal starts epoch N with a new key
- *   GET  /api/ward?space=HEX        -> patients and other entities of a
- *                                      ward (census board) or mailbox
- *   GET  /api/messages?space=HEX    -> messages of a space
- *   POST /api/messages {"space","text","urgent"}
+ *   GET  /api/ward?space=HEX        -> patients (each with its count of
+ *                                      unread messages) and other entities
+ *                                      of a ward, mailbox or conversation
+ *   GET  /api/messages?space=HEX    -> messages of a space, each with
+ *                                      from_this_device and reached (the
+ *                                      other devices known to hold it)
+ *   POST /api/messages {"space","text","urgent","patient"}; "patient"
+ *                      ("patient/ID", optional) links it to the record
+ *   GET  /api/alerts   -> urgent messages unacknowledged after the
+ *                         re-alert time; "escalated" after escalate_ms
  *   POST /api/entity   {"space","entity","fields":{NAME:TEXT}}
  *                      set fields of a patient, handoff note, task,
  *                      medication clarification request ("request/") or
@@ -51,7 +57,19 @@
  *   GET  /api/members?space=HEX -> users with the space's key (not admins)
  *   GET  /api/devices  -> this node's peers, when each last synced, and
  *                         since when no peer is reachable
- * Every login, logout, refusal, view and write is audited.
+ * Administration (the access table decides who):
+ *   GET  /api/users    -> users and roles; an admin also sees each
+ *                         account's state and failed logins
+ *   POST /api/users    {"username","display_name","role","password"}
+ *   POST /api/users/unlock {"username"}
+ *   GET  /api/admin/spaces -> wards and mailboxes the caller manages, with
+ *                         their members (and nothing of their content)
+ *   GET  /api/policy, POST /api/policy {"days":{"message":N,...}}
+ *   GET  /api/audit?from=MS&to=MS&user=&patient=&action=[&format=csv]
+ *                      -> audit records, newest first (CSV: compliance
+ *                         officers only)
+ * Every login, logout, refusal, view and write is audited; a session's
+ * repeated reads of one record within five minutes count as one view.
  */
 #ifndef WARDLINE_API_H
 #define WARDLINE_API_H
