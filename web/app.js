@@ -1042,9 +1042,11 @@ function Workspace({ session, onLocked, onEnded }) {
 
   function loadSpaces(select) {
     return api.spaces().then((r) => {
-      setSpaces(r.spaces);
-      const first = r.spaces.find((s) => s.id === select) ||
-        r.spaces.find((s) => s.kind === "ward") || r.spaces[0];
+      // The audit space is read in the Admin view, not as a conversation.
+      const shown = r.spaces.filter((s) => s.kind !== "audit");
+      setSpaces(shown);
+      const first = shown.find((s) => s.id === select) ||
+        shown.find((s) => s.kind === "ward") || shown[0];
       setCurrent(first || null);
       if (select && first) setTab("messages");
     }).catch(handle);
