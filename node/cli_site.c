@@ -1,4 +1,5 @@
 /* wardline init-site and wardline enroll. */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -42,7 +43,9 @@ int wl_cmd_init_site(struct wl_cli *cli, int argc, char **argv)
 		return wl_cli_usage(argv[0], usage);
 
 	if (mkdir(site_dir, 0700) != 0 && access(site_dir, W_OK) != 0) {
-		perror(site_dir);
+		fprintf(stderr, "wardline: cannot create the site folder %s: "
+				"%s (its parent folder must exist and be "
+				"writable)\n", site_dir, strerror(errno));
 		return 1;
 	}
 	rc = wl_site_create(site_dir, pk);
@@ -207,7 +210,8 @@ int wl_cmd_enroll(struct wl_cli *cli, int argc, char **argv)
 
 	rc = enroll_write(cli, id, &cert, a.force);
 	if (rc == 0)
-		printf("enrolled node %s as %s\n",
+		printf("enrolled node %s as %s; restart its wardline-node "
+		       "if it runs, since it reads the certificate at start\n",
 		       wl_identity_hex(id->pk, hex), a.name);
 	wl_identity_free(id);
 	return rc;

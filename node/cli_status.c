@@ -222,6 +222,52 @@ static int rotate_after_revoke(struct wl_cli *cli, const char *as,
 	return failed ? 1 : 0;
 }
 
+/* Find the node that TEXT names among the certificates in the store: its
+ * full id (64 hex digits), a unique prefix of it (the 16 digits that
+ * status and the UI show), or its enrolled name. Prints why on failure. */
+static int resolve_node(const struct wl_cli *cli, const char *text,
+			unsigned char node[32])
+{
+	struct wl_store_copy *all = NULL;
+	struct wl_store *store = NULL;
+	size_t n = 0, found = 0, len = strlen(text);
+	char hex[65];
+
+	if (len == 64 && wl_cli_parse_hex32(text, node) == 0)
+		return 0;
+	if (wl_cli_open_store(cli, &store) != 0 ||
+	    wl_store_collect_kind(store, WL_KIND_NODE_CERT, &all, &n) != 0) {
+		wl_store_close(store);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct wl_node_cert cert;
+		struct wl_event ev;
+
+		if (wl_event_decode(all[i].buf, all[i].len, &ev) != 0 ||
+		    ev.body == NULL ||
+		    wl_cert_decode(ev.body, ev.h.body_len, &cert) != 0)
+			continue;
+		sodium_bin2hex(hex, sizeof(hex), cert.node_pk, 32);
+		if ((len >= 8 && strncmp(hex, text, len) == 0) ||
+		    strcmp(cert.name, text) == 0) {
+			if (found == 0 || memcmp(node, cert.node_pk, 32) != 0)
+				found++;
+			memcpy(node, cert.node_pk, 32);
+		}
+	}
+	wl_store_copies_free(all, n);
+	wl_store_close(store);
+	if (found == 1)
+		return 0;
+	fprintf(stderr, "wardline: %s enrolled node matches '%s'; give the "
+			"node's 64-digit id, a unique prefix of at least 8 "
+			"digits, or its name (the Devices view of the web UI "
+			"lists them)\n",
+		found ? "more than one" : "no", text);
+	return 1;
+}
+
 int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -232,11 +278,12 @@ int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	const char *usage = "--site-dir DIR [--data-dir DIR] "
-			    "[--as ADMIN [--password-file F]] NODE_ID";
+			    "[--as ADMIN [--password-file F]] NODE";
 	const char *site_dir = NULL;
 	const char *as = NULL;
 	const char *password_file = NULL;
 	const char *data_dir = NULL;
+	char hex[65];
 	unsigned char node[32];
 	unsigned char site_pk[32];
 	unsigned char body[WL_REVOCATION_SIZE];
@@ -261,10 +308,10 @@ int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv)
 		else
 			return wl_cli_usage(argv[0], usage);
 	}
-	if (site_dir == NULL || optind != argc - 1 ||
-	    wl_cli_parse_hex32(argv[optind], node) != 0)
+	if (site_dir == NULL || optind != argc - 1)
 		return wl_cli_usage(argv[0], usage);
-	if (wl_cli_load_config(cli, data_dir) != 0)
+	if (wl_cli_load_config(cli, data_dir) != 0 ||
+	    resolve_node(cli, argv[optind], node) != 0)
 		return 1;
 
 	rc = wl_site_load_secret(site_dir, &site_sk, site_pk);
@@ -296,7 +343,7 @@ int wl_cmd_revoke(struct wl_cli *cli, int argc, char **argv)
 		return 1;
 	}
 	printf("revoked node %s; every node refuses it once this event "
-	       "reaches it\n", argv[optind]);
-	return as ? rotate_after_revoke(cli, as, password_file, argv[optind])
+	       "reaches it\n", sodium_bin2hex(hex, sizeof(hex), node, 32));
+	return as ? rotate_after_revoke(cli, as, password_file, hex)
 		  : 0;
 }

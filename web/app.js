@@ -583,7 +583,8 @@ function ShiftHandoff({ space, ward, session, onChanged }) {
     (a, b) => Number(a.fields.bed || 0) - Number(b.fields.bed || 0));
   const handoff = (p) => (ward.entities.find(
     (e) => e.id === "handoff/" + p.id.slice("patient/".length)) || { fields: {} }).fields;
-  const given = patients.filter((p) => handoff(p).given_to);
+  // A handoff acknowledged in the patient's record counts as given too.
+  const given = patients.filter((p) => handoff(p).given_to || handoff(p).acknowledged_by);
   const received = given.filter((p) => handoff(p).acknowledged_by);
 
   async function give() {
@@ -630,8 +631,8 @@ function ShiftHandoff({ space, ward, session, onChanged }) {
           const h = handoff(p);
           return html`<article key=${p.id}>
             <h3>Bed ${p.fields.bed}: ${p.fields.name}, ${p.fields.age || "?"} ${p.fields.sex || ""}</h3>
-            <p><strong>Illness severity:</strong> ${SEVERITY[p.fields.severity] || "Not set"};
-              <strong>code status:</strong> ${p.fields.code_status || "Not set"};
+            <p><strong>Illness severity:</strong> ${SEVERITY[p.fields.severity] || "Not set"};${" "}
+              <strong>code status:</strong> ${p.fields.code_status || "Not set"};${" "}
               <strong>allergies:</strong> ${p.fields.allergies || "none recorded"}</p>
             <p><strong>Patient summary:</strong> ${h.summary || ""}</p>
             <p><strong>Action list:</strong></p>
@@ -795,8 +796,8 @@ function AdminUsers({ session }) {
         autocomplete="new-password" onInput=${(e) => setForm({ ...form, password: e.target.value })} /></label>
       <button type="submit" disabled=${busy}>${busy ? "Adding…" : "Add user"}</button>
     </form>`}
-    <p class="hint">Password resets: <code>wardline user reset</code> on the admin's device (see the
-      README), because the admin's space keys are sealed again to the new keys.</p>
+    <p class="hint">Password resets: <code>wardline user reset-password</code> on the admin's
+      device (see the README), because the admin's space keys are sealed again to the new keys.</p>
   </section>`;
 }
 
@@ -871,14 +872,14 @@ function AdminDevices({ info }) {
       <thead><tr><th scope="col">Device</th><th scope="col">Node id</th><th scope="col">State</th>
         <th scope="col">Last synced</th></tr></thead>
       <tbody>
-        <tr><td>${info.name} (this device)</td><td><code>${info.node.slice(0, 16)}…</code></td><td>Running</td><td>–</td></tr>
+        <tr><td>${info.name} (this device)</td><td><code class="node-id">${info.node}</code></td><td>Running</td><td>–</td></tr>
         ${info.devices.map((d) => html`<tr key=${d.node}><td>${d.name || "unnamed"}</td>
-          <td><code>${d.node.slice(0, 16)}…</code></td><td>${d.linked ? "Linked" : "Not reachable"}</td>
+          <td><code class="node-id">${d.node}</code></td><td>${d.linked ? "Linked" : "Not reachable"}</td>
           <td>${ago(d.last_sync_ms)}</td></tr>`)}
       </tbody>
     </table>
-    <p class="hint">To enroll a new device, run on it <code>wardline enroll --site-dir SITE --name NAME</code>
-      with the site key at hand. To revoke a lost or stolen device, run on the admin's device
+    <p class="hint">To enroll a new device, run on it <code>wardline enroll --site-dir SITE --name NAME</code>${" "}
+      with the site key at hand. To revoke a lost or stolen device, run on the admin's device${" "}
       <code>wardline revoke --site-dir SITE --as YOUR_NAME NODE_ID</code>: every node then refuses it,
       and the spaces you belong to get new keys. Then reset the passwords of the people who used it.</p>
   </section>`;
@@ -924,9 +925,12 @@ function AdminPolicy() {
   </section>`;
 }
 
+const AUDIT_PAGE = 100;
+
 function AdminAudit({ session }) {
   const [filter, setFilter] = useState({ from: "", to: "", user: "", patient: "", action: "" });
   const [rows, setRows] = useState(null);
+  const [shown, setShown] = useState(AUDIT_PAGE);
   const [error, setError] = useState("");
   const query = () => {
     const q = new URLSearchParams();
@@ -940,6 +944,7 @@ function AdminAudit({ session }) {
     setError("");
     try {
       setRows(await api.audit(query()));
+      setShown(AUDIT_PAGE);
     } catch (err) {
       setError(err.message);
     }
@@ -960,13 +965,15 @@ function AdminAudit({ session }) {
     </form>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${rows && html`<p role="status">${rows.records.length} records${rows.truncated ? " (the newest 500; narrow the filters)" : ""}.</p>`}
-    ${rows && html`<table class="board audit">
+    ${rows && html`<div class="scroll"><table class="board audit">
       <thead><tr><th scope="col">Time</th><th scope="col">Action</th><th scope="col">Outcome</th>
         <th scope="col">User</th><th scope="col">Space</th><th scope="col">Patient</th><th scope="col">Detail</th></tr></thead>
-      <tbody>${rows.records.map((r, i) => html`<tr key=${i}>
+      <tbody>${rows.records.slice(0, shown).map((r, i) => html`<tr key=${i}>
         <td>${new Date(r.time_ms).toLocaleString()}</td><td>${r.action}${r.emergency ? " (emergency)" : ""}</td>
         <td>${r.outcome}</td><td>${r.username}</td><td>${r.space}</td><td>${r.patient}</td><td>${r.detail}</td>
-      </tr>`)}</tbody></table>`}
+      </tr>`)}</tbody></table></div>`}
+    ${rows && rows.records.length > shown && html`<button class="secondary"
+      onClick=${() => setShown(shown + AUDIT_PAGE)}>Show ${Math.min(AUDIT_PAGE, rows.records.length - shown)} more</button>`}
   </section>`;
 }
 
@@ -1048,7 +1055,12 @@ function Workspace({ session, onLocked, onEnded }) {
       const first = shown.find((s) => s.id === select) ||
         shown.find((s) => s.kind === "ward") || shown[0];
       setCurrent(first || null);
-      if (select && first) setTab("messages");
+      // The first view fits the first space: a ward's board, a mailbox's
+      // requests, a conversation; an admin without one starts in Admin.
+      if (!first) setTab(ADMIN_ROLES.includes(session.role) ? "admin" : "devices");
+      else if (select || first.kind === "direct") setTab("messages");
+      else if (first.kind === "role_mailbox") setTab("pharmacy");
+      else setTab("board");
     }).catch(handle);
   }
   useEffect(() => { loadSpaces(); }, []);

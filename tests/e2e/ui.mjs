@@ -353,6 +353,8 @@ try {
   await page.getByLabel("Password").fill(process.env.WL_ADMIN_PW);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("button", { name: "Later" }).click();
+  await page.getByRole("heading", { name: "Administration" }).waitFor({ timeout: 5000 });
+  check("an admin without a ward starts in the Admin view", true);
   await page.getByRole("button", { name: "Admin" }).click();
   const paulRow = page.locator("tr", { hasText: "Paul Pharmacist" });
   await paulRow.getByText("locked").waitFor();
