@@ -94,6 +94,10 @@ try {
     await until("message-posted", 30000);
     await page.getByRole("button", { name: "Messages" }).click();
     await page.getByText("Bed 4 handed over, see the actions").waitFor({ timeout: 10000 });
+    // The page writes this reader's read marker after it showed the
+    // message; wait until it is stored before the browser closes.
+    await page.locator(".thread li", { hasText: "Bed 4 handed over" })
+      .getByText(new RegExp(`Read by ${process.env.WL_USER}`)).waitFor({ timeout: 10000 });
   } else {
     step = "wait for the incoming nurse";
     await until("incoming-ready", 30000);
