@@ -27,10 +27,13 @@ rootfs="$out/rootfs"
 here="$top/image"
 
 # The packages of the appliance besides the essential set. wardline's own
-# dependencies come with its package.
+# dependencies come with its package. polkitd is there because logind
+# lets the kiosk's compositor take over the screen (activate its session)
+# only when polkit allows it.
 packages="systemd systemd-sysv systemd-timesyncd udev dbus libpam-systemd
 login passwd linux-image-amd64 initramfs-tools systemd-boot-efi nftables
-iproute2 procps less curl cage chromium fonts-dejavu-core libgl1-mesa-dri"
+iproute2 procps less curl cage chromium fonts-dejavu-core libgl1-mesa-dri
+polkitd"
 
 log() { printf 'image: %s\n' "$*"; }
 

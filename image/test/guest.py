@@ -55,7 +55,10 @@ class Guest:
         accel = accelerator()
         cmd = ["qemu-system-x86_64", "-machine", "q35", *accel,
                "-m", str(memory_mib), "-smp", str(cpus), "-nodefaults",
-               "-display", "none", "-vga", "std",
+               # virtio-vga, not QEMU's standard VGA: the kiosk's
+               # compositor (wlroots 0.15) needs PRIME buffer import,
+               # which the bochs-drm driver of the standard VGA lacks.
+               "-display", "none", "-vga", "none", "-device", "virtio-vga",
                "-drive", f"if=pflash,format=raw,unit=0,readonly=on,"
                          f"file={OVMF_CODE}",
                "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # keep image/test free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guest import Guest  # noqa: E402
 
