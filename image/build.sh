@@ -29,11 +29,12 @@ here="$top/image"
 # The packages of the appliance besides the essential set. wardline's own
 # dependencies come with its package. polkitd is there because logind
 # lets the kiosk's compositor take over the screen (activate its session)
-# only when polkit allows it.
+# only when polkit allows it, and xwayland because cage 0.1.4 does not
+# start without it, although Chromium runs as a Wayland client.
 packages="systemd systemd-sysv systemd-timesyncd udev dbus libpam-systemd
 login passwd linux-image-amd64 initramfs-tools systemd-boot-efi nftables
-iproute2 procps less curl cage chromium fonts-dejavu-core libgl1-mesa-dri
-polkitd"
+iproute2 procps less curl cage xwayland chromium fonts-dejavu-core
+libgl1-mesa-dri polkitd"
 
 log() { printf 'image: %s\n' "$*"; }
 
@@ -86,9 +87,9 @@ systemctl --root="$rootfs" set-default graphical.target >/dev/null 2>&1
 # password on the console.
 systemctl --root="$rootfs" mask systemd-firstboot.service >/dev/null 2>&1
 chroot "$rootfs" passwd -q -l root
-# Each device makes its own machine id at first boot; devices from one
-# image must not share it (DHCP client ids and link-local addresses
-# derive from it).
+# Each device makes its own machine id at first boot. Devices from one
+# image must not share it, because DHCP client ids and link-local
+# addresses derive from it.
 : > "$rootfs/etc/machine-id"
 mkdir -p "$rootfs/boot/efi"
 rm -rf "$rootfs/var/lib/apt/lists/"* "$rootfs/var/cache/apt/"*.bin

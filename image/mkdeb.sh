@@ -19,7 +19,7 @@ for f in node/wardline-node node/wardline build/web/.built; do
 		exit 1; }
 done
 
-rm -rf "$stage"
+rm -rf "$stage" "$out"/wardline_*.deb
 install -d "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/wardline" \
 	"$stage/lib/systemd/system" "$stage/usr/lib/sysusers.d" \
 	"$stage/etc/wardline" "$stage/usr/share/doc/wardline"

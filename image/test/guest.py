@@ -1,10 +1,10 @@
 """One appliance image booted under QEMU, for image-test.py.
 
-The guest boots a copy-on-write overlay of the test image, with OVMF as
-its UEFI firmware, no network but the private socket network that the
-caller names, its first serial port (the system console) written to a
-file, and its second serial port connected to a root shell that only the
-test image has (see image-test.py).
+The guest boots a copy-on-write overlay of the test image with OVMF as
+its UEFI firmware. Its only network is the private socket network that
+the caller names. Its first serial port (the system console) is written
+to a file, and its second serial port is connected to a root shell that
+only the test image has (see image-test.py).
 """
 
 import os
@@ -21,7 +21,7 @@ OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 def accelerator():
     """Return the QEMU options of the accelerator: TCG (software
-    emulation) unless WL_IMAGE_TEST_ACCEL=kvm asks for KVM. KVM is not the
+    emulation) unless WL_IMAGE_TEST_ACCEL=kvm requests KVM. KVM is not the
     default because under nested virtualisation it can fail in OVMF
     ("KVM internal error", seen on the build machine of this project),
     while TCG boots everywhere."""

@@ -3,7 +3,7 @@
 
 Usage: image/test/image-test.py IMAGE_DIR WORK_DIR CLI
 
-IMAGE_DIR holds what image/build.sh wrote (wardline.img, root.ext4,
+IMAGE_DIR contains what image/build.sh wrote (wardline.img, root.ext4,
 root.offset_mib and the wardline .deb). CLI is the wardline admin CLI of
 this repository's build, which plays the admin with the site key.
 
