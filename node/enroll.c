@@ -43,8 +43,8 @@ int wl_enroll_token_encode(const struct wl_node_cert *cert, char *out,
 	return 0;
 }
 
-/* Skip the whitespace at the start of TEXT and check the prefix; set
- * *REST to the base64 digits that follow. */
+/* Skip the whitespace at the start of TEXT and check the prefix, then
+ * set *REST to the base64 digits that follow. */
 static int token_strip_prefix(const char *text, size_t len, const char **rest,
 			      size_t *rest_len)
 {
@@ -77,8 +77,8 @@ int wl_enroll_token_decode(const char *text, size_t len,
 	if (rc != 0)
 		return rc;
 
-	/* One byte of room past the payload tells a long token from one
-	 * that is just complete. */
+	/* One byte of room past the payload distinguishes a long token from
+	 * a complete one. */
 	errno = 0;
 	if (sodium_base642bin(payload, sizeof(payload), digits, digits_len,
 			      WHITESPACE, &bin_len, &end,
@@ -105,8 +105,8 @@ int wl_enroll_check(const struct wl_node_cert *cert,
 	return wl_cert_verify(cert, cert->site_pk, now_ms);
 }
 
-/* Refuse a certificate of another site when DATA_DIR already holds a
- * site key: the store then holds that site's events. */
+/* Reject a certificate of another site when DATA_DIR already contains a
+ * site key, because the store then contains that site's events. */
 static int check_same_site(const char *data_dir,
 			   const unsigned char site_pk[32])
 {

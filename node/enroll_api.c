@@ -124,7 +124,7 @@ static json_t *state_json(const struct wl_enroll_api *ea)
 }
 
 /* Read the token text out of the JSON body {"token": TEXT}. On success
- * *O holds the parsed body, which owns *TEXT. */
+ * *O is the parsed body, which owns *TEXT. */
 static int body_token(const struct wl_api_request *req, json_t **o,
 		      const char **text, size_t *len)
 {

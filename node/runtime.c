@@ -1225,8 +1225,8 @@ static const struct wl_transport_ops transport_ops = {
 	.ui_allowed = on_ui_allowed,
 };
 
-/* A certificate was installed through the web UI: hand the restart to
- * whoever runs the node. */
+/* A certificate was installed through the web UI, so hand the restart to
+ * the daemon (wl_runtime_on_restart). */
 static void on_enrolled(void *arg)
 {
 	struct wl_runtime *rt = arg;
@@ -1268,6 +1268,7 @@ static int start_api(struct wl_runtime *rt)
 	struct wl_api_config ac;
 	struct wl_api_env env;
 	const char *names[] = {"127.0.0.1", "localhost"};
+	int rc;
 
 	memset(&ac, 0, sizeof(ac));
 	for (size_t i = 0; i < 2; i++) {
@@ -1289,8 +1290,9 @@ static int start_api(struct wl_runtime *rt)
 	env.loop = rt->loop;
 	env.devices = devices_json;
 	env.arg = rt;
-	if (wl_api_new(&ac, &env, &rt->api) != 0)
-		return WL_ENOMEM;
+	rc = wl_api_new(&ac, &env, &rt->api);
+	if (rc != 0)
+		return rc;
 	return start_enroll_api(rt, &ac);
 }
 

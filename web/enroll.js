@@ -34,7 +34,7 @@ function grouped(hex) {
   return hex.match(/.{1,4}/g).join(" ");
 }
 
-// Poll until the node answers again after its restart, then open the UI.
+// Poll until the node responds again after its restart, then open the UI.
 function useRestartWatch(active) {
   useEffect(() => {
     if (!active) return undefined;
@@ -43,7 +43,7 @@ function useRestartWatch(active) {
         const s = await enrollState();
         if (s.enrolled && !s.restarting) location.replace("/");
       } catch (e) {
-        // The node is restarting and does not answer yet.
+        // The node is restarting and does not respond yet.
       }
     }, POLL_MS);
     return () => clearInterval(timer);

@@ -1,10 +1,9 @@
 /* Enrollment tokens: a node certificate carried from the admin to a new
  * device as text.
  *
- * A device without a certificate shows its node public key. An admin who
- * holds the site key signs a certificate for that key (`wardline
- * enroll-token`) and hands the device the token, which the device's web UI
- * accepts. The certificate contains the site public key, so the token
+ * A device without a certificate shows its node public key. An admin with
+ * the site key signs a certificate for that key (`wardline enroll-token`)
+ * and hands the device the token, which the device's web UI accepts. The certificate contains the site public key, so the token
  * carries both. A token is not secret: it binds one node key to the site,
  * and only the device holding that node's secret key can use it.
  *
@@ -42,7 +41,7 @@ int wl_enroll_token_encode(const struct wl_node_cert *cert, char *out,
  * 0; WL_EVERSION when TEXT does not start with WL_ENROLL_TOKEN_PREFIX;
  * WL_EINVAL for a character outside URL-safe base64 or a check that does
  * not match (the token was damaged); WL_ETRUNC or WL_ETRAILING when it
- * holds too few or too many bytes; or the codes of wl_cert_decode. */
+ * decodes to too few or too many bytes; or the codes of wl_cert_decode. */
 int wl_enroll_token_decode(const char *text, size_t len,
 			   struct wl_node_cert *cert);
 
@@ -54,11 +53,11 @@ int wl_enroll_check(const struct wl_node_cert *cert,
 	__attribute__((warn_unused_result));
 
 /* Install the checked certificate CERT on the node of ID whose data
- * directory is DATA_DIR and whose store is STORE: write site.pub, then
+ * directory is DATA_DIR and whose store is STORE. Write site.pub, then
  * node.cert (both 0644), then append the certificate to the node's own
- * feed, stamped by HLC, so that every peer that replicates the feed can
- * check it. node.cert is written last because its presence marks the
- * node as enrolled. With REPLACE 0 an existing node.cert is kept.
+ * feed, stamped by HLC. Every peer that replicates the feed can then check
+ * it. node.cert is written last because its presence marks the node as
+ * enrolled. With REPLACE 0 an existing node.cert is kept.
  * Returns 0; WL_EEXIST (node.cert exists and REPLACE is 0); WL_ECERT (CERT
  * is not for ID, or DATA_DIR holds the key of another site); WL_ERANGE
  * (path too long); WL_EIO; or the codes of wl_feed_append, in which case

@@ -12,9 +12,9 @@
  * node, and for the POST a JSON body from this node's own page (the
  * Origin, when the browser sends one). There is no login, because a
  * device that is not enrolled has no users yet. A token only binds this
- * node's key to the site that signed it, so the POST is accepted only
- * while the node has no valid certificate, and never for a site other
- * than the one whose key the data directory already holds.
+ * node's key to the site that signed it. The POST is accepted only while
+ * the node has no valid certificate. It is rejected for a site other than
+ * the one whose key the data directory already contains.
  */
 #ifndef WARDLINE_ENROLL_API_H
 #define WARDLINE_ENROLL_API_H
@@ -42,8 +42,8 @@ struct wl_enroll_api_env {
 struct wl_enroll_api;
 
 /* Make the enrollment routes for the Host and Origin values of CFG and the
- * node resources of ENV (both copied; the pointers in ENV must outlive the
- * result). Returns 0 and *OUT, or WL_ENOMEM. */
+ * node resources of ENV. Both are copied, and the pointers in ENV must
+ * outlive the result. Returns 0 and *OUT, or WL_ENOMEM. */
 int wl_enroll_api_new(const struct wl_api_config *cfg,
 		      const struct wl_enroll_api_env *env,
 		      struct wl_enroll_api **out);

@@ -24,11 +24,11 @@ int wl_notify_address(const char *value, struct sockaddr_un *addr,
 		      socklen_t *len);
 
 /* Send STATE, one or more newline-separated assignments, as one datagram
- * to the socket named by NOTIFY_SOCKET. Returns 0 when sent, WL_ENOTFOUND
- * when NOTIFY_SOCKET is unset (the process does not run under systemd's
- * notify protocol, and callers carry on), WL_EINVAL for an invalid
- * address or an empty STATE, and WL_EIO when the socket or the send
- * failed (errno is set). */
+ * to the socket named by NOTIFY_SOCKET. Returns 0 when sent. Returns
+ * WL_ENOTFOUND when NOTIFY_SOCKET is unset: the process does not run
+ * under systemd's notify protocol, and callers carry on. Returns WL_EINVAL
+ * for an invalid address or an empty STATE, and WL_EIO when the socket or
+ * the send failed (errno is set). */
 int wl_notify(const char *state);
 
 /* Read the watchdog interval that systemd set for this process

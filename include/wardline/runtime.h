@@ -22,7 +22,7 @@ struct wl_runtime;
 int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
 		     struct wl_runtime **out);
 
-/* The exit status with which the daemon asks its service manager to
+/* The exit status with which the daemon requests its service manager to
  * start it again at once (EX_TEMPFAIL of sysexits.h). The appliance's
  * systemd unit lists it in RestartForceExitStatus= and
  * SuccessExitStatus=. */

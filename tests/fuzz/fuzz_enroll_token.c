@@ -1,8 +1,8 @@
 /* Fuzz target for enrollment tokens, which a browser posts to the
- * enrollment route. Decoding must never crash; a token that decodes must
+ * enrollment route. Decoding must never crash. A token that decodes must
  * encode back to one that decodes to the same certificate, and the check
  * against the node key must not crash either. With WL_FUZZ_SEED_DIR set,
- * a valid token, and the same token wrapped over lines, seed the corpus. */
+ * a valid token and the same token wrapped over lines seed the corpus. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -69,7 +69,7 @@ static void notify_address_invalid(void **state)
 			 WL_EINVAL);
 	assert_int_equal(len, 0);
 
-	/* A path needs room for its NUL; an abstract name does not. */
+	/* A path needs room for its NUL, but an abstract name does not. */
 	memset(long_path, 'a', sizeof(long_path));
 	long_path[0] = '/';
 	long_path[sizeof(addr.sun_path)] = '\0';
