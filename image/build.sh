@@ -16,12 +16,16 @@
 # mounts inside its own chroot, and needs no loop device.
 #
 # Environment: MIRROR (default: the Debian mirror of the build machine's
-# apt sources), DATA_MIB (size of the data partition, default 1024).
+# apt sources), DATA_MIB (size of the data partition, default 1024),
+# ROOT_MIB (size of the root partition, default 4096). The partitions have
+# fixed sizes so that a newer image's EFI and root partitions fit where
+# an older image's are, over the same data partition.
 set -eu
 
 out=$(realpath "$1")
 top=$(pwd)
 data_mib=${DATA_MIB:-1024}
+root_mib=${ROOT_MIB:-4096}
 esp_mib=256
 rootfs="$out/rootfs"
 here="$top/image"
@@ -98,12 +102,16 @@ uuid_root=$(cat /proc/sys/kernel/random/uuid)
 uuid_data=$(cat /proc/sys/kernel/random/uuid)
 esp_serial=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)
 esp_uuid="$(echo "$esp_serial" | cut -c1-4)-$(echo "$esp_serial" | cut -c5-8)"
+# The data partition is mounted by its label, which every build gives it,
+# so that the root partition of a newer image finds the data partition
+# that the device already has.
 cat > "$rootfs/etc/fstab" <<FSTAB
 # The appliance's partitions. The data partition keeps the node's keys,
-# certificate and store across updates of the root partition.
-UUID=$uuid_root  /                  ext4  errors=remount-ro              0 1
-UUID=$esp_uuid   /boot/efi          vfat  umask=0077,nofail              0 2
-UUID=$uuid_data  /var/lib/wardline  ext4  nosuid,nodev,noexec,nofail     0 2
+# certificate and store across updates of the root partition. When it is
+# missing, wardline-node does not start (RequiresMountsFor=).
+UUID=$uuid_root      /                  ext4  errors=remount-ro           0 1
+UUID=$esp_uuid       /boot/efi          vfat  umask=0077,nofail           0 2
+LABEL=wardline-data  /var/lib/wardline  ext4  nosuid,nodev,noexec,nofail  0 2
 FSTAB
 
 # ---- file systems and disk ----
@@ -129,8 +137,14 @@ printf 'title Wardline\nlinux /vmlinuz\ninitrd /initrd.img\noptions %s\n' \
 	"$cmdline" | mcopy -i "$esp" - ::/loader/entries/wardline.conf
 
 data_owner=$(grep '^wardline:' "$rootfs/etc/passwd" | cut -d: -f3,4)
-root_mib=$(( $(du -sm "$rootfs" | cut -f1) * 5 / 4 + 768 ))
-log "root file system ${root_mib} MiB, data ${data_mib} MiB"
+tree_mib=$(du -sm "$rootfs" | cut -f1)
+if [ $((tree_mib * 5 / 4)) -gt "$root_mib" ]; then
+	echo "image: the root tree ($tree_mib MiB) does not fit ROOT_MIB" \
+		"($root_mib MiB) with a quarter to spare; raise ROOT_MIB" >&2
+	exit 1
+fi
+log "root file system ${root_mib} MiB (tree ${tree_mib} MiB), data" \
+	"${data_mib} MiB"
 rm -f "$out/root.ext4" "$out/data.ext4"
 mkfs.ext4 -q -L wardline-root -U "$uuid_root" -d "$rootfs" \
 	"$out/root.ext4" "${root_mib}M"

@@ -77,7 +77,8 @@ def make_test_image(image_dir, work):
     """Copy the image and add the test shell to the copy's root file
     system with debugfs, which edits the ext4 file without mounting it."""
     root = os.path.join(work, "root-test.ext4")
-    shutil.copyfile(os.path.join(image_dir, "root.ext4"), root)
+    subprocess.run(["cp", "--sparse=always",
+                    os.path.join(image_dir, "root.ext4"), root], check=True)
     dropin = os.path.join(work, "autologin.conf")
     with open(dropin, "w") as f:
         f.write(AUTOLOGIN)
