@@ -90,6 +90,10 @@ systemctl --root="$rootfs" set-default graphical.target >/dev/null 2>&1
 # First boot runs unattended: no prompts for locale, time zone or a root
 # password on the console.
 systemctl --root="$rootfs" mask systemd-firstboot.service >/dev/null 2>&1
+# No login prompt on the serial console: root is locked, so it would serve
+# nobody, and while a getty holds the console systemd stops printing unit
+# status there, which image-test.py reads to see the node become ready.
+systemctl --root="$rootfs" mask serial-getty@ttyS0.service >/dev/null 2>&1
 chroot "$rootfs" passwd -q -l root
 # Each device makes its own machine id at first boot. Devices from one
 # image must not share it, because DHCP client ids and link-local
