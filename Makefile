@@ -46,7 +46,8 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 15
 
 .PHONY: all web e2e demo demo-check deps test unit unit-asan crash net \
-	fuzz fuzz-short bench bench-deps bench-build clean
+	fuzz fuzz-short bench bench-deps bench-build clean image image-deps \
+	image-test
 
 all: node/wardline-node node/wardline
 
@@ -241,6 +242,41 @@ bench-build: bench-deps
 
 bench: bench-build
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# The appliance image (image/): a bootable Debian 12 disk with the node as
+# a systemd service, built by mmdebstrap from Debian's archive, and its
+# test under QEMU. These packages are installed by the image targets only.
+IMAGE_DEB_PACKAGES := mmdebstrap dpkg-dev mtools dosfstools fdisk \
+	e2fsprogs qemu-system-x86 qemu-utils ovmf python3
+IMAGE_SRC := $(shell find image -path image/test -prune -o -type f -print \
+	2>/dev/null)
+IMAGE := build/image/wardline.img
+
+image-deps: deps
+	@missing=""; for p in $(IMAGE_DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+			grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(IMAGE): node/wardline-node node/wardline build/web/.built $(IMAGE_SRC)
+	image/build.sh build/image
+
+image: image-deps
+	@$(MAKE) --no-print-directory all web
+	@$(MAKE) --no-print-directory $(IMAGE)
+
+# Boots two guests of the image on a private QEMU socket network (see
+# image/test/image-test.py); builds the image first when it is missing or
+# older than its sources.
+image-test: image
+	@image/test/image-test.py build/image build/image-test node/wardline
 
 clean:
 	rm -rf build node/wardline-node node/wardline $(BENCH_BIN) \

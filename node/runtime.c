@@ -13,6 +13,7 @@
 #include "wardline/api.h"
 #include "wardline/audit.h"
 #include "wardline/discovery.h"
+#include "wardline/enroll_api.h"
 #include "wardline/error.h"
 #include "wardline/hlc.h"
 #include "wardline/identity.h"
@@ -110,6 +111,9 @@ struct wl_runtime {
 	char tls_fp[WL_TLSCERT_FP_SIZE];
 	char tls_cert[PATH_MAX];
 	char tls_key[PATH_MAX];
+	struct wl_enroll_api *enroll; /* its enrollment routes */
+	void (*restart)(void *arg);   /* see wl_runtime_on_restart */
+	void *restart_arg;
 	struct seen_device *devices; /* every peer linked since start */
 	size_t n_devices;
 	uint64_t alone_since_ms; /* when the last link went; 0 while linked */
@@ -1240,7 +1244,10 @@ static void on_api_request(void *arg, const struct wl_api_request *req,
 {
 	struct wl_runtime *rt = arg;
 
-	wl_api_handle(rt->api, req, done, conn);
+	if (wl_enroll_api_route(req->path))
+		wl_enroll_api_handle(rt->enroll, req, done, conn);
+	else
+		wl_api_handle(rt->api, req, done, conn);
 }
 
 static void on_api_forget(void *arg, void *conn)
@@ -1268,6 +1275,42 @@ static const struct wl_transport_ops transport_ops = {
 	.ui_allowed = on_ui_allowed,
 };
 
+/* A certificate was installed through the web UI, so hand the restart to
+ * the daemon (wl_runtime_on_restart). */
+static void on_enrolled(void *arg)
+{
+	struct wl_runtime *rt = arg;
+
+	if (rt->restart != NULL)
+		rt->restart(rt->restart_arg);
+	else
+		wl_warn(MOD, "restart the node to link to peers with its new "
+			     "certificate dir=%s", rt->cfg.data_dir);
+}
+
+static int start_enroll_api(struct wl_runtime *rt,
+			    const struct wl_api_config *ac)
+{
+	struct wl_enroll_api_env env;
+
+	memset(&env, 0, sizeof(env));
+	env.data_dir = rt->cfg.data_dir;
+	env.store = rt->store;
+	env.node = rt->id;
+	env.hlc = &rt->hlc;
+	env.cert = rt->enrolled ? &rt->cert_info : NULL;
+	env.installed = on_enrolled;
+	env.arg = rt;
+	return wl_enroll_api_new(ac, &env, &rt->enroll);
+}
+
+void wl_runtime_on_restart(struct wl_runtime *rt, void (*fn)(void *arg),
+			   void *arg)
+{
+	rt->restart = fn;
+	rt->restart_arg = arg;
+}
+
 /* Accept Host value HOST, and Origin SCHEME://HOST. */
 static void api_host(struct wl_api_config *ac, const char *scheme,
 		     const char *host)
@@ -1291,6 +1334,7 @@ static int start_api(struct wl_runtime *rt)
 	struct wl_api_env env;
 	const char *names[] = {"127.0.0.1", "localhost"};
 	char host[80];
+	int rc;
 
 	memset(&ac, 0, sizeof(ac));
 	for (size_t i = 0; rt->cfg.http_port && i < 2; i++) {
@@ -1316,7 +1360,10 @@ static int start_api(struct wl_runtime *rt)
 	env.devices = devices_json;
 	env.reached = reached;
 	env.arg = rt;
-	return wl_api_new(&ac, &env, &rt->api);
+	rc = wl_api_new(&ac, &env, &rt->api);
+	if (rc != 0)
+		return rc;
+	return start_enroll_api(rt, &ac);
 }
 
 /* Read node.cert and site.pub. A node without a valid certificate runs,
@@ -1329,8 +1376,9 @@ static void load_certificate(struct wl_runtime *rt)
 	rc = wl_cert_load(rt->cfg.data_dir, &rt->cert_info);
 	if (rc == WL_ENOTFOUND) {
 		wl_warn(MOD, "node has no certificate; it will not talk to "
-			     "peers until an admin runs 'wardline enroll' "
-			     "dir=%s", rt->cfg.data_dir);
+			     "peers until it is enrolled with 'wardline "
+			     "enroll' or a token on the web UI's enrollment "
+			     "page dir=%s", rt->cfg.data_dir);
 		return;
 	}
 	if (rc == 0)
@@ -1565,6 +1613,7 @@ int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
 fail:
 	wl_transport_stop(rt->transport);
 	wl_api_free(rt->api);
+	wl_enroll_api_free(rt->enroll);
 	wl_ingest_free(rt->ingest);
 	wl_store_close(rt->store);
 	wl_identity_free(rt->id);
@@ -1616,6 +1665,8 @@ void wl_runtime_stop(struct wl_runtime *rt)
 	queue_clear(rt);
 	wl_api_free(rt->api);
 	rt->api = NULL;
+	wl_enroll_api_free(rt->enroll);
+	rt->enroll = NULL;
 
 	wl_ingest_free(rt->ingest);
 	wl_store_close(rt->store);

@@ -1,7 +1,9 @@
 /* wardline-node: the Wardline daemon. It opens its data directory (making
  * the node key on first start), links to the other nodes of its site and
  * replicates their events until SIGINT or SIGTERM; SIGHUP reloads the
- * static peers from the configuration file. */
+ * static peers from the configuration file. Under systemd it reports
+ * readiness and feeds the watchdog (notify.h), and after an enrollment
+ * through the web UI it exits with WL_EXIT_RESTART to be started again. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "wardline/error.h"
 #include "wardline/json.h"
 #include "wardline/log.h"
+#include "wardline/notify.h"
 #include "wardline/runtime.h"
 
 struct daemon {
@@ -25,7 +28,14 @@ struct daemon {
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
 	uv_signal_t sighup;
+	uv_timer_t watchdog;      /* feeds systemd's watchdog, if it has one */
+	uv_timer_t restart_delay; /* lets the enrollment response go out */
+	int exit_code;
 };
+
+/* Time between an enrollment and the exit that restarts the node, so that
+ * the transport sends the response to the page first. */
+#define RESTART_DELAY_MS 500
 
 static const char usage_text[] =
 	"usage: wardline-node [OPTIONS]\n"
@@ -130,16 +140,76 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	return apply_options(d, values);
 }
 
+/* Stop the runtime and close the daemon's own handles, so that the loop
+ * ends. */
+static void daemon_stop(struct daemon *d)
+{
+	if (d->rt == NULL)
+		return;
+	wl_notify("STOPPING=1");
+	uv_signal_stop(&d->sigint);
+	uv_signal_stop(&d->sigterm);
+	uv_signal_stop(&d->sighup);
+	uv_close((uv_handle_t *)&d->watchdog, NULL);
+	uv_close((uv_handle_t *)&d->restart_delay, NULL);
+	wl_runtime_stop(d->rt);
+	d->rt = NULL;
+}
+
 static void on_stop_signal(uv_signal_t *handle, int signum)
 {
 	struct daemon *d = handle->data;
 
 	wl_info("node", "stopping signal=%s", strsignal(signum));
-	uv_signal_stop(&d->sigint);
-	uv_signal_stop(&d->sigterm);
-	uv_signal_stop(&d->sighup);
-	wl_runtime_stop(d->rt);
-	d->rt = NULL;
+	daemon_stop(d);
+}
+
+static void on_restart_delay(uv_timer_t *timer)
+{
+	struct daemon *d = timer->data;
+
+	wl_info("node", "stopping to restart with the new certificate "
+			"exit_status=%d", WL_EXIT_RESTART);
+	daemon_stop(d);
+}
+
+static void on_restart(void *arg)
+{
+	struct daemon *d = arg;
+
+	d->exit_code = WL_EXIT_RESTART;
+	uv_timer_start(&d->restart_delay, on_restart_delay, RESTART_DELAY_MS,
+		       0);
+}
+
+static void on_watchdog(uv_timer_t *timer)
+{
+	(void)timer;
+	wl_notify("WATCHDOG=1");
+}
+
+/* Tell systemd the node is ready, and feed its watchdog at half the
+ * interval the unit set, from the event loop, so that a stuck loop
+ * gets the node restarted. */
+static void notify_ready(struct daemon *d)
+{
+	uint64_t usec = 0;
+	char state[160];
+	int rc;
+
+	snprintf(state, sizeof(state), "READY=1\nSTATUS=node %.16s on peer "
+		 "port %u", wl_runtime_node_hex(d->rt),
+		 (unsigned)d->config.peer_port);
+	rc = wl_notify(state);
+	if (rc != 0 && rc != WL_ENOTFOUND)
+		wl_warn("node", "cannot report readiness to systemd; check "
+				"NOTIFY_SOCKET error=%s", wl_strerror_name(rc));
+
+	if (wl_notify_watchdog_usec(&usec) != 0 || usec < 2000)
+		return;
+	uv_timer_start(&d->watchdog, on_watchdog, usec / 2000, usec / 2000);
+	wl_info("node", "feeding the systemd watchdog interval_ms=%llu",
+		(unsigned long long)(usec / 1000));
 }
 
 static void on_reload_signal(uv_signal_t *handle, int signum)
@@ -210,6 +280,11 @@ int main(int argc, char **argv)
 	start_signal(&d, &d.sigint, on_stop_signal, SIGINT);
 	start_signal(&d, &d.sigterm, on_stop_signal, SIGTERM);
 	start_signal(&d, &d.sighup, on_reload_signal, SIGHUP);
+	uv_timer_init(&d.loop, &d.watchdog);
+	uv_timer_init(&d.loop, &d.restart_delay);
+	d.restart_delay.data = &d;
+	wl_runtime_on_restart(d.rt, on_restart, &d);
+	notify_ready(&d);
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 
 	/* The loop ends once libwebsockets, Avahi and the runtime closed
@@ -222,5 +297,5 @@ int main(int argc, char **argv)
 		rc = uv_loop_close(&d.loop);
 	}
 	wl_info("node", "stopped%s", rc == 0 ? "" : " with open handles");
-	return 0;
+	return d.exit_code;
 }

@@ -17,6 +17,8 @@ struct command {
 static const struct command commands[] = {
 	{"init-site", wl_cmd_init_site, "create a site root key"},
 	{"enroll", wl_cmd_enroll, "sign a node certificate with the site key"},
+	{"enroll-token", wl_cmd_enroll_token,
+	 "sign a certificate for a device and print its enrollment token"},
 	{"id", wl_cmd_id, "print this node's id"},
 	{"log", wl_cmd_log, "list stored events, one line each"},
 	{"show", wl_cmd_show, "print one event in full"},
@@ -43,7 +45,7 @@ static int usage(FILE *out)
 	fprintf(out, "usage: wardline [--config FILE] COMMAND [OPTIONS]\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name,
+		fprintf(out, "  %-12s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(out, "\nRun 'wardline COMMAND --help' for its options. "
 		     "The configuration defaults to %s when it exists.\n",

@@ -878,8 +878,10 @@ function AdminDevices({ info }) {
           <td>${ago(d.last_sync_ms)}</td></tr>`)}
       </tbody>
     </table>
-    <p class="hint">To enroll a new device, run on it <code>wardline enroll --site-dir SITE --name NAME</code>${" "}
-      with the site key at hand. To revoke a lost or stolen device, run on the admin's device${" "}
+    <p class="hint">To enroll a new device, read the node key on its enrollment page, run${" "}
+      <code>wardline enroll-token --site-dir SITE --node-key KEY --name NAME</code> on the admin's
+      device, and paste the token on that page (or run <code>wardline enroll</code> on the device
+      with the site key at hand). To revoke a lost or stolen device, run on the admin's device${" "}
       <code>wardline revoke --site-dir SITE --as YOUR_NAME NODE_ID</code>: every node then refuses it,
       and the spaces you belong to get new keys. Then reset the passwords of the people who used it.</p>
   </section>`;

@@ -122,6 +122,7 @@ void wl_cli_actor_close(struct wl_cli_actor *a);
 
 int wl_cmd_init_site(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_enroll(struct wl_cli *cli, int argc, char **argv);
+int wl_cmd_enroll_token(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_id(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_log(struct wl_cli *cli, int argc, char **argv);
 int wl_cmd_show(struct wl_cli *cli, int argc, char **argv);

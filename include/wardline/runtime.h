@@ -22,6 +22,21 @@ struct wl_runtime;
 int wl_runtime_start(uv_loop_t *loop, const struct wl_config *cfg,
 		     struct wl_runtime **out);
 
+/* The exit status with which the daemon requests its service manager to
+ * start it again at once (EX_TEMPFAIL of sysexits.h). The appliance's
+ * systemd unit lists it in RestartForceExitStatus= and
+ * SuccessExitStatus=. */
+#define WL_EXIT_RESTART 75
+
+/* Set FN, which the runtime calls with ARG when the node must restart to
+ * take up files that changed under it: a certificate installed through
+ * the web UI's enrollment page. The state that depends on the
+ * certificate (the mDNS records, the handshake, the API's site key) is
+ * read once at start, so a restart is the one way to apply it. Without
+ * FN the runtime logs that the node needs a restart. */
+void wl_runtime_on_restart(struct wl_runtime *rt, void (*fn)(void *arg),
+			   void *arg);
+
 /* Replace the static peers with those of CFG (SIGHUP). */
 void wl_runtime_reload(struct wl_runtime *rt, const struct wl_config *cfg);
 
