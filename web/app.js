@@ -736,9 +736,9 @@ function OfflineBanner({ info }) {
 }
 
 // The admin's views: users and their accounts, wards and their members,
-// devices, the retention policy, and the audit log with filters. Site
-// keys stay off the network, so enrolling and revoking a device is a CLI
-// step on the admin's own device; the view shows the command.
+// devices, the retention policy, and the audit log with filters. The site
+// key stays off the network, so the admin makes enrollment tokens and
+// revocations with the CLI on their own device; the view shows how.
 const ADMIN_ROLES = ["admin", "compliance_officer"];
 
 const ROLES = ["nurse", "charge_nurse", "pharmacist", "physician", "unit_clerk", "admin", "compliance_officer"];
