@@ -80,33 +80,41 @@ static void after_unwrap(uv_work_t *work, int status)
 	free(job);
 }
 
-int wl_login_start(uv_loop_t *loop, const struct wl_keys_bundle *bundle,
-		   const char *password, wl_login_cb cb, void *arg)
+/* Make a job for PASSWORD: its copy in locked memory, rc WL_EINVAL until
+ * the work ran. Returns NULL with *RC set on failure. */
+static struct login_job *job_new(const char *password, int *rc)
 {
-	struct login_job *job;
 	size_t len = strlen(password);
+	struct login_job *job;
 
+	*rc = WL_EINVAL;
 	if (len == 0 || len >= PASSWORD_MAX)
-		return WL_EINVAL;
+		return NULL;
+	*rc = WL_EBUSY;
 	if (running >= WL_LOGIN_MAX_RUNNING)
-		return WL_EBUSY;
+		return NULL;
 
+	*rc = WL_ENOMEM;
 	job = calloc(1, sizeof(*job));
 	if (job == NULL)
-		return WL_ENOMEM;
+		return NULL;
 	job->password = sodium_malloc(len + 1);
 	if (job->password == NULL) {
 		free(job);
-		return WL_ENOMEM;
+		return NULL;
 	}
 	memcpy(job->password, password, len + 1);
-	job->bundle = *bundle;
-	job->cb = cb;
-	job->arg = arg;
 	job->rc = WL_EINVAL;
 	job->work.data = job;
+	*rc = 0;
+	return job;
+}
 
-	if (uv_queue_work(loop, &job->work, unwrap_on_pool, after_unwrap)) {
+/* Queue JOB on the pool of LOOP; on failure it is freed. */
+static int job_queue(uv_loop_t *loop, struct login_job *job, uv_work_cb work,
+		     uv_after_work_cb after)
+{
+	if (uv_queue_work(loop, &job->work, work, after)) {
 		sodium_free(job->password);
 		free(job);
 		return WL_ENOMEM;
@@ -115,29 +123,34 @@ int wl_login_start(uv_loop_t *loop, const struct wl_keys_bundle *bundle,
 	return 0;
 }
 
+int wl_login_start(uv_loop_t *loop, const struct wl_keys_bundle *bundle,
+		   const char *password, wl_login_cb cb, void *arg)
+{
+	int rc;
+	struct login_job *job = job_new(password, &rc);
+
+	if (job == NULL)
+		return rc;
+	job->bundle = *bundle;
+	job->cb = cb;
+	job->arg = arg;
+	return job_queue(loop, job, unwrap_on_pool, after_unwrap);
+}
+
 int wl_login_new_user(uv_loop_t *loop, const char *username,
 		      const char *display_name, enum wl_role role,
 		      const char *password, wl_login_user_cb cb, void *arg)
 {
+	struct wl_keys_bundle names;
 	struct login_job *job;
-	size_t len = strlen(password);
+	int rc;
 
-	if (len == 0 || len >= PASSWORD_MAX ||
-	    strlen(username) >= sizeof(job->bundle.username) ||
-	    strlen(display_name) >= sizeof(job->bundle.display_name))
+	if (strlen(username) >= sizeof(names.username) ||
+	    strlen(display_name) >= sizeof(names.display_name))
 		return WL_EINVAL;
-	if (running >= WL_LOGIN_MAX_RUNNING)
-		return WL_EBUSY;
-
-	job = calloc(1, sizeof(*job));
+	job = job_new(password, &rc);
 	if (job == NULL)
-		return WL_ENOMEM;
-	job->password = sodium_malloc(len + 1);
-	if (job->password == NULL) {
-		free(job);
-		return WL_ENOMEM;
-	}
-	memcpy(job->password, password, len + 1);
+		return rc;
 	snprintf(job->bundle.username, sizeof(job->bundle.username), "%s",
 		 username);
 	snprintf(job->bundle.display_name, sizeof(job->bundle.display_name),
@@ -145,14 +158,5 @@ int wl_login_new_user(uv_loop_t *loop, const char *username,
 	job->bundle.role = role;
 	job->user_cb = cb;
 	job->arg = arg;
-	job->rc = WL_EINVAL;
-	job->work.data = job;
-
-	if (uv_queue_work(loop, &job->work, create_on_pool, after_create)) {
-		sodium_free(job->password);
-		free(job);
-		return WL_ENOMEM;
-	}
-	running++;
-	return 0;
+	return job_queue(loop, job, create_on_pool, after_create);
 }

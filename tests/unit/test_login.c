@@ -164,6 +164,64 @@ static void login_empty_password(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+struct made {
+	int called;
+	int rc;
+	struct wl_keys_bundle bundle;
+};
+
+static void on_made(void *arg, int rc, const struct wl_keys_bundle *bundle)
+{
+	struct made *m = arg;
+
+	m->called++;
+	m->rc = rc;
+	if (bundle != NULL)
+		m->bundle = *bundle;
+}
+
+/* A new user's keys are made on the pool; the password then unwraps them,
+ * and bad input is refused before any work is queued. */
+static void login_new_user(void **state)
+{
+	struct outcome o = {0};
+	struct made m = {0};
+	char long_name[200];
+	uv_loop_t loop;
+
+	(void)state;
+	uv_loop_init(&loop);
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_int_equal(wl_login_new_user(&loop, "olga", "Olga Nightnurse",
+					   WL_ROLE_NURSE, "", on_made, &m),
+			 WL_EINVAL);
+	assert_int_equal(wl_login_new_user(&loop, long_name, "Olga",
+					   WL_ROLE_NURSE, "lantern over the ward",
+					   on_made, &m),
+			 WL_EINVAL);
+	assert_int_equal(wl_login_new_user(&loop, "olga", "Olga Nightnurse",
+					   WL_ROLE_NURSE, "lantern over the ward",
+					   on_made, &m),
+			 0);
+	while (m.called == 0)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(m.rc, 0);
+	assert_string_equal(m.bundle.username, "olga");
+	assert_int_equal(m.bundle.role, WL_ROLE_NURSE);
+
+	assert_int_equal(wl_login_start(&loop, &m.bundle,
+					"lantern over the ward", on_result, &o),
+			 0);
+	while (o.called == 0)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(o.rc, 0);
+	wl_keys_secret_free(o.secret);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(wl_login_running(), 0);
+	uv_loop_close(&loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +229,7 @@ int main(void)
 		cmocka_unit_test(login_wrong_password),
 		cmocka_unit_test(login_bounded_concurrency),
 		cmocka_unit_test(login_empty_password),
+		cmocka_unit_test(login_new_user),
 	};
 
 	if (sodium_init() < 0)
