@@ -38,8 +38,8 @@ struct held_keys {
 	struct held_keys *next;
 };
 
-/* A page refreshes an open record on every live update; within this time
- * a view of the same record by the same session is one audited view. */
+/* A page refreshes an open record on every live update. Views of one
+ * record by one session within this time are therefore one audited view. */
 #define VIEW_AUDIT_MS (5 * 60 * 1000)
 
 /* A login waiting for its password derivation. */
@@ -171,9 +171,7 @@ size_t wl_api_sessions(const struct wl_api *api)
 
 /* ---- responses ---- */
 
-/* Respond with STATUS and the JSON object O (taken), or an empty object
- * when O is NULL. */
-static void reply(wl_api_done_fn done, void *conn, int status, json_t *o,
+void wl_api_reply(wl_api_done_fn done, void *conn, int status, json_t *o,
 		  const char *cookie)
 {
 	struct wl_api_response r;
@@ -202,6 +200,12 @@ static void reply(wl_api_done_fn done, void *conn, int status, json_t *o,
 	done(conn, &r);
 }
 
+static void reply(wl_api_done_fn done, void *conn, int status, json_t *o,
+		  const char *cookie)
+{
+	wl_api_reply(done, conn, status, o, cookie);
+}
+
 static void fail(wl_api_done_fn done, void *conn, int status,
 		 const char *error, const char *message)
 {
@@ -212,12 +216,17 @@ static void fail(wl_api_done_fn done, void *conn, int status,
 
 /* ---- request checks ---- */
 
-static int host_ok(const struct wl_api *api, const char *host)
+int wl_api_host_allowed(const struct wl_api_config *cfg, const char *host)
 {
-	for (size_t i = 0; host && i < api->cfg.n_hosts; i++)
-		if (strcmp(host, api->cfg.hosts[i]) == 0)
+	for (size_t i = 0; host && i < cfg->n_hosts; i++)
+		if (strcmp(host, cfg->hosts[i]) == 0)
 			return 1;
 	return 0;
+}
+
+static int host_ok(const struct wl_api *api, const char *host)
+{
+	return wl_api_host_allowed(&api->cfg, host);
 }
 
 static int origin_ok(const struct wl_api *api, const char *origin)
@@ -226,6 +235,20 @@ static int origin_ok(const struct wl_api *api, const char *origin)
 		if (strcmp(origin, api->cfg.origins[i]) == 0)
 			return 1;
 	return origin == NULL; /* same-origin GETs and tools send none */
+}
+
+int wl_api_post_allowed(const struct wl_api_config *cfg,
+			const struct wl_api_request *req)
+{
+	size_t i = 0;
+
+	while (req->origin != NULL && i < cfg->n_origins &&
+	       strcmp(req->origin, cfg->origins[i]) != 0)
+		i++;
+	if (req->origin != NULL && i == cfg->n_origins)
+		return 0;
+	return req->content_type != NULL &&
+	       strncmp(req->content_type, JSON_TYPE, strlen(JSON_TYPE)) == 0;
 }
 
 /* Parse the session id out of the cookie NAME in the Cookie header. */
@@ -939,9 +962,9 @@ static int caller_rotate(struct wl_api *api, struct caller *c,
 	return 0;
 }
 
-/* The key the caller writes under in *S, after rotating it first when *S
- * needs that (wl_membership_rotation_reason) or when the caller holds no
- * key of the current epoch but may seal one. Fails the request and
+/* Return the key the caller writes under in *S. The key is rotated first
+ * when *S needs it (wl_membership_rotation_reason), or when the caller has
+ * no key of the current epoch but may seal one. Fails the request and
  * returns NULL otherwise. The key is valid until the session's keys
  * change. */
 static const unsigned char *writing_key(struct wl_api *api, struct caller *c,
@@ -1476,8 +1499,8 @@ static void route_messages_get(struct wl_api *api,
 	reply(done, conn, 200, json_pack("{s:o}", "messages", list), NULL);
 }
 
-/* Add to LIST the urgent messages of S that nobody but their author
- * acknowledged for REALERT_MS or more. */
+/* Add to LIST the urgent messages of S that are REALERT_MS old or older
+ * and have no acknowledgment. */
 static void space_alerts(struct wl_api *api, struct caller *c,
 			 const struct wl_space *s, uint64_t now, json_t *list)
 {
@@ -1518,9 +1541,9 @@ static void space_alerts(struct wl_api *api, struct caller *c,
 	wl_ward_free(w);
 }
 
-/* GET /api/alerts: the urgent messages in the caller's spaces that nobody
- * acknowledged in time; "escalated" once they are past the escalation
- * time, when charge nurses see them too. */
+/* GET /api/alerts: the urgent messages in the caller's spaces without an
+ * acknowledgment in time. Past the escalation time they are marked
+ * "escalated", and the charge nurses' pages show them too. */
 static void route_alerts(struct wl_api *api, struct caller *c,
 			 wl_api_done_fn done, void *conn)
 {
@@ -1684,8 +1707,8 @@ static int has_field(json_t *fields, const char *name, const char *value)
 }
 
 /* The audit action of an update of ENTITY with FIELDS, so that the trail
- * tells an acknowledged handoff, a completed action and a pharmacist's
- * answer apart. A static string. */
+ * distinguishes an acknowledged handoff, a completed action and a
+ * pharmacist's answer. Returns a static string. */
 static const char *entity_audit_action(const char *entity, json_t *fields)
 {
 	if (strncmp(entity, "handoff/", 8) == 0) {
@@ -1977,7 +2000,8 @@ static void route_devices(struct wl_api *api, wl_api_done_fn done,
 
 /* ---- admin ---- */
 
-/* May the caller do the site-wide ACTION? Audits and answers 403 if not. */
+/* Check that the caller may do the site-wide ACTION. If not, audit the
+ * attempt, respond 403 and return 0. */
 static int site_may(struct wl_api *api, struct caller *c,
 		    enum wl_action action, wl_api_done_fn done, void *conn)
 {
@@ -2030,8 +2054,8 @@ static int query_value(const char *q, const char *name, char *out,
 	return 1;
 }
 
-/* GET /api/users: who is on the site. An admin also sees each account's
- * state (active, locked, disabled) and its failed logins. */
+/* GET /api/users: the users of the site. For an admin, the list also has
+ * each account's state (active, locked, disabled) and failed logins. */
 static void route_users(struct wl_api *api, struct caller *c,
 			wl_api_done_fn done, void *conn)
 {
@@ -2282,7 +2306,7 @@ static void route_audit(struct wl_api *api, const struct wl_api_request *req,
 
 /* GET /api/admin/spaces: the wards and mailboxes whose membership the
  * caller manages, with their members. It reads no content, so an admin
- * who is no member of a ward sees who is, and nothing of its patients. */
+ * who is not a member of a ward gets its members and none of its patients. */
 static void route_admin_spaces(struct wl_api *api, struct caller *c,
 			       wl_api_done_fn done, void *conn)
 {
@@ -2340,8 +2364,8 @@ static const struct {
 		    {"audit", WL_KIND_AUDIT}};
 #define POLICY_KINDS (sizeof(policy_kinds) / sizeof(policy_kinds[0]))
 
-/* GET /api/policy: the retention policy in force (days per kind, 0 for
- * for ever, and the legal holds by space name). */
+/* GET /api/policy: the retention policy in force: days per kind (0 keeps
+ * for ever) and the names of the spaces under a legal hold. */
 static void route_policy_get(struct wl_api *api, struct caller *c,
 			     wl_api_done_fn done, void *conn)
 {
@@ -2372,7 +2396,8 @@ static void route_policy_get(struct wl_api *api, struct caller *c,
 }
 
 /* POST /api/policy {"days":{"message":N,...}}: change retention times;
- * holds stay as they are. Signed with the admin's key, audited. */
+ * legal holds are kept. The policy is signed with the admin's key and
+ * audited. */
 static void route_policy_set(struct wl_api *api,
 			     const struct wl_api_request *req,
 			     struct caller *c, wl_api_done_fn done,
@@ -2445,10 +2470,7 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 		fail(done, conn, 421, "misdirected", "unknown Host header");
 		return;
 	}
-	if (post && (!origin_ok(api, req->origin) ||
-		     req->content_type == NULL ||
-		     strncmp(req->content_type, JSON_TYPE,
-			     strlen(JSON_TYPE)) != 0)) {
+	if (post && !wl_api_post_allowed(&api->cfg, req)) {
 		fail(done, conn, 403, "forbidden",
 		     "state changes need JSON from this node's own page");
 		return;

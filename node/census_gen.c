@@ -359,7 +359,12 @@ static void add_clinical(struct draw *d, const struct person *p,
 					"resolved"));
 
 	/* Half of the patients have no known allergy. */
-	allergies = allergies < 2 ? 0 : allergies < 4 ? 1 : 2;
+	if (allergies < 2)
+		allergies = 0;
+	else if (allergies < 4)
+		allergies = 1;
+	else
+		allergies = 2;
 	first = draw_below(d, N_ALLERGY);
 	for (unsigned i = 0; i < allergies; i++)
 		json_array_append_new(

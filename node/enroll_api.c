@@ -13,7 +13,6 @@
 #include "wardline/log.h"
 
 #define MOD "enroll"
-#define JSON_TYPE "application/json"
 
 struct wl_enroll_api {
 	struct wl_api_config cfg;
@@ -50,26 +49,7 @@ int wl_enroll_api_route(const char *path)
 /* Respond with STATUS and the JSON object O (taken). */
 static void reply(wl_api_done_fn done, void *conn, int status, json_t *o)
 {
-	struct wl_api_response r;
-
-	memset(&r, 0, sizeof(r));
-	r.status = status;
-	r.content_type = JSON_TYPE;
-	r.body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(o);
-	if (r.body != NULL) {
-		/* jansson allocated it; the receiver frees with free() */
-		char *copy = strdup(r.body);
-		json_free_t jfree = NULL;
-
-		json_get_alloc_funcs(NULL, &jfree);
-		jfree(r.body);
-		r.body = copy;
-	}
-	if (r.body == NULL)
-		r.status = 500;
-	r.len = r.body ? strlen(r.body) : 0;
-	done(conn, &r);
+	wl_api_reply(done, conn, status, o, NULL);
 }
 
 static void fail(wl_api_done_fn done, void *conn, int status,
@@ -77,30 +57,6 @@ static void fail(wl_api_done_fn done, void *conn, int status,
 {
 	reply(done, conn, status,
 	      json_pack("{s:s, s:s}", "error", error, "message", message));
-}
-
-static int host_ok(const struct wl_enroll_api *ea, const char *host)
-{
-	for (size_t i = 0; host != NULL && i < ea->cfg.n_hosts; i++)
-		if (strcmp(host, ea->cfg.hosts[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* A POST must be JSON, and from this node's own page when the browser
- * names its Origin (tools such as curl send none). */
-static int post_ok(const struct wl_enroll_api *ea,
-		   const struct wl_api_request *req)
-{
-	size_t i = 0;
-
-	while (req->origin != NULL && i < ea->cfg.n_origins &&
-	       strcmp(req->origin, ea->cfg.origins[i]) != 0)
-		i++;
-	if (req->origin != NULL && i == ea->cfg.n_origins)
-		return 0;
-	return req->content_type != NULL &&
-	       strncmp(req->content_type, JSON_TYPE, strlen(JSON_TYPE)) == 0;
 }
 
 /* The state object of GET and of a successful POST. */
@@ -275,7 +231,7 @@ void wl_enroll_api_handle(struct wl_enroll_api *ea,
 			  const struct wl_api_request *req,
 			  wl_api_done_fn done, void *conn)
 {
-	if (!host_ok(ea, req->host)) {
+	if (!wl_api_host_allowed(&ea->cfg, req->host)) {
 		fail(done, conn, 421, "misdirected", "unknown Host header");
 		return;
 	}
@@ -287,7 +243,7 @@ void wl_enroll_api_handle(struct wl_enroll_api *ea,
 		fail(done, conn, 405, "method", "use GET or POST");
 		return;
 	}
-	if (!post_ok(ea, req)) {
+	if (!wl_api_post_allowed(&ea->cfg, req)) {
 		fail(done, conn, 403, "forbidden",
 		     "state changes need JSON from this node's own page");
 		return;

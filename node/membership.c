@@ -431,7 +431,7 @@ const char *wl_membership_rotation_reason(const struct wl_membership_writer *w,
 	return NULL;
 }
 
-/* Seal the key of EPOCH of S, when the author holds it, to each recipient
+/* Seal the key of EPOCH of S, when the author has it, to each recipient
  * in B that lacks it; add the count to *TOTAL. */
 static int sync_epoch(const struct wl_membership_writer *w,
 		      const struct wl_space *s, uint32_t epoch, struct batch *b,

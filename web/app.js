@@ -391,7 +391,8 @@ function Patient({ space, patient, handoff, tasks, session, live, onBack, onChan
     </section>`;
 }
 
-// Where a message is: saved here, on how many other devices, read by whom.
+// The delivery state of a message: saved here, the number of other
+// devices that have it, and the users who read it.
 function delivery(m, readers) {
   const where = m.from_this_device
     ? `Saved on this device; ${m.reached === 0 ? "not on another device yet"
@@ -687,8 +688,8 @@ function chime() {
   } catch (e) { /* no sound on this device */ }
 }
 
-// Urgent messages nobody acknowledged in time: shown again to their
-// readers, and once escalated, to the charge nurse as well.
+// Urgent messages without an acknowledgment in time: shown again to their
+// readers and, once escalated, to the charge nurse as well.
 function Alerts({ session, version, onChanged }) {
   const [alerts, setAlerts] = useState([]);
   const heard = useRef(new Set());
@@ -737,8 +738,8 @@ function OfflineBanner({ info }) {
 
 // The admin's views: users and their accounts, wards and their members,
 // devices, the retention policy, and the audit log with filters. The site
-// key stays off the network, so the admin makes enrollment tokens and
-// revocations with the CLI on their own device; the view shows how.
+// key stays off the network, so enrollment tokens and revocations are made
+// with the CLI on the admin's own device. The view shows the commands.
 const ADMIN_ROLES = ["admin", "compliance_officer"];
 
 const ROLES = ["nurse", "charge_nurse", "pharmacist", "physician", "unit_clerk", "admin", "compliance_officer"];

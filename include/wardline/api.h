@@ -58,7 +58,7 @@
  *   GET  /api/devices  -> this node's peers, when each last synced, and
  *                         since when no peer is reachable
  * Administration (the access table decides who):
- *   GET  /api/users    -> users and roles; an admin also sees each
+ *   GET  /api/users    -> users and roles, and for an admin each
  *                         account's state and failed logins
  *   POST /api/users    {"username","display_name","role","password"}
  *   POST /api/users/unlock {"username"}
@@ -76,6 +76,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include <uv.h>
 
@@ -98,9 +100,9 @@ struct wl_api_config {
 	size_t n_origins;
 	int tls;                            /* cookies get Secure */
 	struct wl_session_policy policy;
-	/* An urgent message nobody acknowledged alerts its readers again
-	 * after REALERT_MS and goes to the charge nurses after ESCALATE_MS
-	 * (GET /api/alerts). */
+	/* An urgent message without an acknowledgment alerts its readers
+	 * again after REALERT_MS, and goes to the charge nurses after
+	 * ESCALATE_MS (GET /api/alerts). */
 	uint64_t realert_ms;
 	uint64_t escalate_ms;
 };
@@ -167,6 +169,20 @@ void wl_api_handle(struct wl_api *api, const struct wl_api_request *req,
 
 /* The connection CONN closed: a pending response is dropped. */
 void wl_api_forget(struct wl_api *api, void *conn);
+
+/* Respond through DONE with STATUS and the JSON object O (taken; an empty
+ * object when NULL), with the Set-Cookie value COOKIE (may be NULL). A
+ * body that cannot be made turns the status into 500. */
+void wl_api_reply(wl_api_done_fn done, void *conn, int status, json_t *o,
+		  const char *cookie);
+
+/* 1 when HOST (may be NULL) is one of CFG's Host values, else 0. */
+int wl_api_host_allowed(const struct wl_api_config *cfg, const char *host);
+
+/* 1 when REQ may change state: a JSON body, from one of CFG's Origins
+ * when the browser sends one (tools such as curl send none), else 0. */
+int wl_api_post_allowed(const struct wl_api_config *cfg,
+			const struct wl_api_request *req);
 
 /* The headers every response carries, as NAME/VALUE pairs ending with a
  * NULL name. */

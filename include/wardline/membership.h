@@ -84,7 +84,7 @@ int wl_membership_create(const struct wl_membership_writer *w,
  *   WL_EDENIED   the access table does not let the author add members in
  *                S (direct spaces never change their members);
  *   WL_EINVAL    USER is an unknown user;
- *   WL_ENOTFOUND the author holds no key of the current epoch of S;
+ *   WL_ENOTFOUND the author has no key of the current epoch of S;
  *   WL_ENOMEM, or a code of the append callback. */
 int wl_membership_add(const struct wl_membership_writer *w,
 		      const struct wl_space *s, const unsigned char user[16]);
@@ -115,7 +115,7 @@ int wl_membership_rotate(const struct wl_membership_writer *w,
  *   WL_EINVAL    USER is an unknown user, or REASON fails the rules of
  *                wl_access_grant_check;
  *   WL_ERANGE    EXPIRES_MS is not in the next WL_ACCESS_GRANT_MAX_MS;
- *   WL_ENOTFOUND the author holds no key of the current epoch of S;
+ *   WL_ENOTFOUND the author has no key of the current epoch of S;
  *   WL_ENOMEM, or a code of the append callback. */
 int wl_membership_grant(const struct wl_membership_writer *w,
 			const struct wl_space *s, const unsigned char user[16],

@@ -163,8 +163,8 @@ const unsigned char *wl_peer_remote(const struct wl_peer *p);
 /* Return the name of the remote certificate (valid once established). */
 const char *wl_peer_remote_name(const struct wl_peer *p);
 
-/* The remote's head of ORIGIN's feed, as its HAVE messages told: it holds
- * every event of ORIGIN up to that seq. 0 when unknown. */
+/* Return the remote's head of ORIGIN's feed from its HAVE messages: the
+ * remote has every event of ORIGIN up to that seq. 0 when unknown. */
 uint64_t wl_peer_remote_head(const struct wl_peer *p,
 			     const unsigned char origin[32]);
 

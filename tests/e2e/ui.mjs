@@ -306,8 +306,8 @@ try {
   await page.getByLabel("Password").fill(process.env.WL_CHARGE_PW);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("button", { name: "Later" }).click();
-  // Nobody acknowledged it for longer than the escalation time (8 s
-  // here): the charge nurse sees it in red on every view.
+  // It stays unacknowledged past the escalation time (8 s here), so the
+  // charge nurse gets it in red on every view.
   const alert = page.locator(".alerts .alert.escalated", { hasText: "Bed 4 potassium 5.9" });
   await alert.waitFor({ timeout: 20000 });
   check("an unacknowledged urgent message escalates to the charge nurse",

@@ -398,7 +398,7 @@ static void api_ward_and_messages(void **state)
 	assert_int_equal(request(f, WL_API_GET, "/api/ward", query, NULL), 403);
 }
 
-/* An urgent message nobody acknowledged is listed by /api/alerts once the
+/* An unacknowledged urgent message is listed by /api/alerts once the
  * re-alert time passed (1 ms here), not yet escalated; an acknowledgment
  * takes it off, and a plain message never shows. */
 static void api_alerts(void **state)
