@@ -245,9 +245,9 @@ def check_kiosk(checks, a, work):
                      f"{seconds:.0f} s ({png}, {colours} colours sampled)",
                      True)
     except TimeoutError as e:
-        # NOTE: in one of four runs under TCG on the build machine, the
-        # screen stayed at cage's empty background for 300 s while
-        # Chromium ran; the cause is not known yet. The journal follows.
+        # NOTE: in one of four runs under TCG on a loaded build machine,
+        # the screen stayed at cage's empty background for 300 s while
+        # Chromium ran. The cause is not known, so the journal follows.
         _, text = a.run("journalctl -b --no-pager -u wardline-kiosk | "
                         "tail -n 30; ps -u kiosk -o pid,etime,args | "
                         "cut -c1-120", check=False)
